@@ -1,0 +1,98 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import type { Logger } from 'pino';
+import { OutboxMessage } from '../src/db/outbox.entity';
+
+/** Every queue name, and the payload each job carries (ids, never personal data). */
+export const QUEUES = {
+  maintenance: 'maintenance',
+} as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+export interface JobPayloads {
+  maintenance: { task: 'expire-sessions' };
+}
+
+export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 2000 },
+  removeOnComplete: { age: 7 * 24 * 3600, count: 10000 },
+  removeOnFail: false,
+};
+
+export function redisConnection(redisUrl: string): ConnectionOptions {
+  const url = new URL(redisUrl);
+  return {
+    host: url.hostname,
+    port: Number(url.port || 6379),
+    db: Number(url.pathname.slice(1) || 0),
+    username: url.username || undefined,
+    password: url.password || undefined,
+    // BullMQ workers block on Redis; they must not give up on a slow reply.
+    maxRetriesPerRequest: null,
+  };
+}
+
+/** Enqueues through the outbox, in the caller's unit of work: a rolled-back change starts nothing. */
+export function enqueue<Q extends keyof JobPayloads>(em: EntityManager, queue: Q, payload: JobPayloads[Q]): OutboxMessage {
+  return em.create(OutboxMessage, { queue, payload: payload as Record<string, unknown> });
+}
+
+/**
+ * Moves committed outbox rows to BullMQ. The row id is the job id, so a row
+ * relayed twice (a crash between add and mark) is still one job; SKIP LOCKED
+ * lets several relays run side by side.
+ */
+export class OutboxRelay {
+  private readonly queues = new Map<string, Queue>();
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<number> | null = null;
+
+  constructor(private readonly orm: MikroORM, private readonly connection: ConnectionOptions, private readonly log: Logger, private readonly batchSize = 100) {}
+
+  private queue(name: string): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) this.queues.set(name, (queue = new Queue(name, { connection: this.connection, defaultJobOptions: DEFAULT_JOB_OPTIONS })));
+    return queue;
+  }
+
+  async relayOnce(): Promise<number> {
+    const em = this.orm.em.fork();
+    return em.transactional(async (tx) => {
+      const rows = await tx.execute<{ id: string; queue: string; payload: Record<string, unknown> }[]>(
+        'select id, queue, payload from outbox where relayed_at is null order by created_at limit ? for update skip locked',
+        [this.batchSize],
+      );
+      for (const row of rows) {
+        await this.queue(row.queue).add(row.queue, row.payload, { jobId: row.id });
+      }
+      if (rows.length > 0) {
+        await tx.execute('update outbox set relayed_at = now(), attempts = attempts + 1 where id = any(?)', [rows.map((r) => r.id)]);
+      }
+      return rows.length;
+    });
+  }
+
+  start(intervalMs = 500): void {
+    const tick = async () => {
+      try {
+        this.running = this.relayOnce();
+        const relayed = await this.running;
+        if (relayed > 0) this.log.debug({ relayed }, 'outbox relayed');
+      } catch (error) {
+        this.log.warn({ err: error }, 'outbox relay failed; will retry');
+      } finally {
+        this.running = null;
+        if (this.timer) this.timer = setTimeout(tick, intervalMs);
+      }
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running?.catch(() => 0);
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+  }
+}

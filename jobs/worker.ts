@@ -1,0 +1,60 @@
+// npm run worker: a worker process. Run as many as needed; each takes jobs
+// from every queue and relays the outbox (SKIP LOCKED keeps them apart).
+import 'reflect-metadata';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { Queue, Worker, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import { createLogger } from '../src/app';
+import { loadConfig, type Config } from '../src/config';
+import { openOrm } from '../src/db/orm';
+import { expireSessions } from './expire-sessions';
+import { OutboxRelay, QUEUES, redisConnection, type JobPayloads } from './queues';
+
+export interface RunningWorker {
+  close(): Promise<void>;
+}
+
+export async function startWorker(config: Readonly<Config>, options: { orm?: MikroORM; log?: Logger; relayIntervalMs?: number } = {}): Promise<RunningWorker> {
+  const log = options.log ?? createLogger(config);
+  const orm = options.orm ?? (await openOrm(config));
+  const connection = redisConnection(config.redisUrl);
+
+  const maintenance = new Worker<JobPayloads['maintenance']>(QUEUES.maintenance, async (job: Job<JobPayloads['maintenance']>) => {
+    if (job.data.task === 'expire-sessions') return { removed: await expireSessions(orm.em.fork()) };
+    throw new Error(`Unknown maintenance task ${String(job.data.task)}`);
+  }, { connection, concurrency: 1 });
+
+  const workers = [maintenance];
+  for (const worker of workers) {
+    worker.on('failed', (job, error) => log.warn({ queue: worker.name, jobId: job?.id, attempts: job?.attemptsMade, err: error }, 'job failed'));
+  }
+
+  // Hourly, once across all workers: the scheduler id makes it idempotent.
+  const scheduler = new Queue(QUEUES.maintenance, { connection });
+  await scheduler.upsertJobScheduler('expire-sessions', { every: 3600_000 }, { name: 'expire-sessions', data: { task: 'expire-sessions' } });
+  await scheduler.close();
+
+  const relay = new OutboxRelay(orm, connection, log);
+  relay.start(options.relayIntervalMs ?? 500);
+  log.info('worker started');
+
+  return {
+    async close() {
+      await relay.stop();
+      await Promise.all(workers.map((w) => w.close()));
+      if (!options.orm) await orm.close(true);
+    },
+  };
+}
+
+if (require.main === module) {
+  const config = loadConfig();
+  startWorker(config).then((worker) => {
+    const shutdown = () => worker.close().then(() => process.exit(0));
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+  }).catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,75 @@
+import 'reflect-metadata';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config';
+import { ensureDatabase, migrate, openOrm } from './db/orm';
+import { seedReferenceData } from './db/seed';
+import { createHttpServer } from './http/server';
+import { createServices, type Services } from './services';
+import { startLocalS3 } from './storage/local-s3';
+import { Storage } from './storage/storage';
+
+export interface App {
+  config: Readonly<Config>;
+  orm: MikroORM;
+  redis: Redis;
+  storage: Storage;
+  services: Services;
+  http: FastifyInstance;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+/** Logs never carry personal data: no IPs, bodies or tokens, and these paths are redacted should they appear. */
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({
+    level: config.logLevel,
+    redact: { paths: ['password', '*.password', 'email', '*.email', 'phone', '*.phone', 'name', '*.name', 'token', '*.token', 'authorization', '*.authorization', 'ip', '*.ip'], censor: '[redacted]' },
+  });
+}
+
+/** Starts the local S3-compatible server when no S3_ENDPOINT is configured (development). */
+export async function resolveS3Endpoint(config: Readonly<Config>, log: Logger): Promise<{ endpoint: string; close: () => Promise<void> }> {
+  if (config.s3.endpoint) return { endpoint: config.s3.endpoint, close: async () => {} };
+  const local = await startLocalS3({ port: config.s3.localPort, directory: config.s3.localDataDir });
+  log.info({ endpoint: local.endpoint }, 'started local S3-compatible server');
+  return local;
+}
+
+/** Prepares the database (create, migrate, seed); run by npm start and test setup alike. */
+export async function prepareDatabase(config: Readonly<Config>): Promise<void> {
+  await ensureDatabase(config.databaseUrl);
+  const orm = await openOrm(config);
+  try {
+    await migrate(orm);
+    await seedReferenceData(orm.em.fork());
+  } finally {
+    await orm.close(true);
+  }
+}
+
+export async function createApp(config: Readonly<Config>, options: { s3Endpoint: string; log?: Logger }): Promise<App> {
+  const log = options.log ?? createLogger(config);
+  const orm = await openOrm(config);
+  const redis = new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
+  const storage = new Storage({ ...config.s3, endpoint: options.s3Endpoint });
+  await storage.ensureBucket();
+  const services = createServices({ config, orm, redis, storage, log });
+  const http = await createHttpServer(config, services, {
+    postgres: () => orm.em.fork().execute('select 1'),
+    redis: () => redis.ping(),
+    s3: () => storage.ping(),
+  });
+  return {
+    config, orm, redis, storage, services, http, log,
+    async close() {
+      await http.close();
+      await services.usage.flushVisits();
+      await orm.close(true);
+      redis.disconnect();
+      storage.destroy();
+    },
+  };
+}

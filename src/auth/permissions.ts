@@ -1,0 +1,46 @@
+import { deny, shield } from 'graphql-shield';
+import type { IRules } from 'graphql-shield';
+import { forbidden } from '../errors';
+import { apiKeyRules } from '../modules/api-keys/api-key.rules';
+import { consentRules } from '../modules/consents/consent.rules';
+import { organizationRules } from '../modules/organizations/organization.rules';
+import { policyRules } from '../modules/policies/policy.rules';
+import { userRules } from '../modules/users/user.rules';
+import { privacyRules } from '../privacy/privacy.rules';
+import { authRules } from './auth.rules';
+import { allow } from './rules';
+
+type RuleTree = Record<string, Record<string, unknown> | unknown>;
+
+/** Merges the modules' rule trees; a type or field named twice is a mistake, so it throws. */
+export function mergeRules(...trees: RuleTree[]): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const tree of trees) {
+    for (const [type, rules] of Object.entries(tree)) {
+      if (!(type in merged)) {
+        merged[type] = typeof rules === 'object' && rules !== null && !('resolve' in rules) ? { ...rules } : rules;
+        continue;
+      }
+      const target = merged[type] as Record<string, unknown>;
+      for (const [field, rule] of Object.entries(rules as Record<string, unknown>)) {
+        if (field in target) throw new Error(`Rule for ${type}.${field} is declared twice`);
+        target[field] = rule;
+      }
+    }
+  }
+  return merged;
+}
+
+export const RULE_TREE = mergeRules(
+  { PageInfo: allow },
+  authRules, userRules, organizationRules, apiKeyRules, consentRules, policyRules, privacyRules,
+);
+
+export function createPermissions() {
+  return shield(RULE_TREE as IRules, {
+    fallbackRule: deny,
+    allowExternalErrors: true,
+    fallbackError: () => forbidden(),
+    debug: false,
+  });
+}

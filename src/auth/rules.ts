@@ -1,0 +1,51 @@
+import { allow, rule } from 'graphql-shield';
+import type { Context } from '../context';
+import { forbidden, unauthenticated } from '../errors';
+import { ApiScope, isStaffRole, Role } from './roles';
+
+// Shared rules of the shield tree. Role-only rules cache per request
+// ('contextual'); rules that read the parent do not cache, because shield's
+// cache key would hash ORM entities.
+
+export { allow };
+
+const identified = (ctx: Context) => (ctx.viewer.kind === 'anonymous' ? unauthenticated() : null);
+
+/** Any person signed in (not a partner key). */
+export const isUser = rule('isUser', { cache: 'contextual' })((_p, _a, ctx: Context) =>
+  identified(ctx) ?? (ctx.viewer.kind === 'user' ? true : forbidden('Partner API keys may not do this')));
+
+/** A person or a partner API key. */
+export const isIdentified = rule('isIdentified', { cache: 'contextual' })((_p, _a, ctx: Context) => identified(ctx) ?? true);
+
+const hasRole = (name: string, accept: (role: Role) => boolean) =>
+  rule(name, { cache: 'contextual' })((_p, _a, ctx: Context) =>
+    identified(ctx) ?? (ctx.viewer.kind === 'user' && accept(ctx.viewer.role) ? true : forbidden()));
+
+export const isStaff = hasRole('isStaff', isStaffRole);
+export const isAdmin = hasRole('isAdmin', (r) => r === Role.ADMIN);
+export const isPrivacyOfficer = hasRole('isPrivacyOfficer', (r) => r === Role.PRIVACY_OFFICER);
+export const isEnterprise = hasRole('isEnterprise', (r) => r === Role.ENTERPRISE);
+
+/** A partner key with the scope, or an enterprise user (who acts for its own organization). */
+export const hasScopeOrEnterprise = (scope: ApiScope) =>
+  rule(`hasScope_${scope}_orEnterprise`, { cache: 'contextual' })((_p, _a, ctx: Context) => {
+    const denied = identified(ctx);
+    if (denied) return denied;
+    if (ctx.viewer.kind === 'apiKey') return ctx.viewer.scopes.includes(scope) ? true : forbidden(`This API key lacks the ${scope} scope`);
+    return ctx.viewer.kind === 'user' && ctx.viewer.role === Role.ENTERPRISE ? true : forbidden();
+  });
+
+/** The parent object is the viewer's own account. */
+export const isSelf = rule('isSelf', { cache: 'no_cache' })((parent: { id: string }, _a, ctx: Context) =>
+  ctx.viewer.kind === 'user' && ctx.viewer.userId === parent.id ? true : forbidden());
+
+/** The parent user belongs to the viewer's organization. */
+export const isColleague = rule('isColleague', { cache: 'no_cache' })((parent: { organization?: { id: string } | null }, _a, ctx: Context) =>
+  ctx.viewer.kind === 'user' && ctx.viewer.organizationId !== null && parent.organization?.id === ctx.viewer.organizationId
+    ? true
+    : forbidden());
+
+/** The parent organization is the viewer's own (a person in it, or its partner key). */
+export const isOwnOrganization = rule('isOwnOrganization', { cache: 'no_cache' })((parent: { id: string }, _a, ctx: Context) =>
+  ctx.viewer.kind !== 'anonymous' && ctx.viewer.organizationId === parent.id ? true : forbidden());

@@ -1,0 +1,49 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { jwtVerify, SignJWT } from 'jose';
+import type { Role } from './roles';
+
+export interface AccessClaims {
+  userId: string;
+  sessionId: string;
+  role: Role;
+}
+
+const ISSUER = 'aimex';
+const AUDIENCE = 'aimex-api';
+
+export class TokenService {
+  private readonly secret: Uint8Array;
+
+  constructor(jwtSecret: string, private readonly accessTtlSeconds: number) {
+    this.secret = new TextEncoder().encode(jwtSecret);
+  }
+
+  async issueAccessToken(claims: AccessClaims, now = new Date()): Promise<{ token: string; expiresAt: Date }> {
+    const issuedAt = Math.floor(now.getTime() / 1000);
+    const expiresAt = new Date((issuedAt + this.accessTtlSeconds) * 1000);
+    const token = await new SignJWT({ sid: claims.sessionId, role: claims.role })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(claims.userId)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
+      .sign(this.secret);
+    return { token, expiresAt };
+  }
+
+  /** Null for anything not a valid, unexpired token of ours. */
+  async verifyAccessToken(token: string): Promise<AccessClaims | null> {
+    try {
+      const { payload } = await jwtVerify(token, this.secret, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+      if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.role !== 'string') return null;
+      return { userId: payload.sub, sessionId: payload.sid, role: payload.role as Role };
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** Opaque secrets (refresh tokens, API keys): random, and stored only as SHA-256. */
+export const newOpaqueToken = (prefix = ''): string => prefix + randomBytes(32).toString('base64url');
+export const sha256 = (value: string): string => createHash('sha256').update(value, 'utf8').digest('hex');

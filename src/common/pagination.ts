@@ -1,0 +1,92 @@
+import type { EntityName, FilterQuery } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ClassType, Field, Int, ObjectType } from 'type-graphql';
+import { badInput } from '../errors';
+
+@ObjectType({ description: 'Where a page ends.' })
+export class PageInfo {
+  @Field({ description: 'Whether more items follow this page.' })
+  hasNextPage!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Cursor of the last edge; pass it as `after` for the next page.' })
+  endCursor!: string | null;
+}
+
+export interface Page<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: PageInfo;
+  totalCount: number;
+}
+
+/** Relay-style connection types with the contract's names (XEdge, XConnection). */
+export function connectionTypes<T extends object>(name: string, nodeType: ClassType<T>, description: string) {
+  @ObjectType(`${name}Edge`, { description: `One ${description} and its cursor.` })
+  class Edge {
+    @Field({ description: 'Opaque position of this edge.' })
+    cursor!: string;
+
+    @Field(() => nodeType, { description: `The ${description}.` })
+    node!: T;
+  }
+
+  @ObjectType(`${name}Connection`, { description: `A page of ${description}s.` })
+  class Connection {
+    @Field(() => [Edge], { description: 'The items of this page.' })
+    edges!: Edge[];
+
+    @Field(() => PageInfo, { description: 'Whether more items follow.' })
+    pageInfo!: PageInfo;
+
+    @Field(() => Int, { description: 'Number of items matching, over all pages.' })
+    totalCount!: number;
+  }
+  return { Edge, Connection };
+}
+
+export const MAX_PAGE_SIZE = 100;
+
+export function checkPageSize(first: number): number {
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) throw badInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, 'first');
+  return first;
+}
+
+const encodeCursor = (createdAt: Date, id: string | number) => Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
+
+function decodeCursor(cursor: string): [Date, string | number] {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const date = new Date(at);
+    if (Number.isNaN(date.getTime()) || (typeof id !== 'string' && typeof id !== 'number')) throw new Error('bad');
+    return [date, id];
+  } catch {
+    throw badInput('after is not a cursor this API gave out', 'after');
+  }
+}
+
+/**
+ * Keyset pagination over (key date, id), oldest first: stable while rows are
+ * added, and one indexed range scan per page however deep.
+ */
+export async function paginate<T extends { id: string | number }>(
+  em: EntityManager,
+  entity: EntityName<T>,
+  where: FilterQuery<T>,
+  first: number,
+  after: string | null | undefined,
+  keyProperty: keyof T & string = 'createdAt' as keyof T & string,
+  idProperty: keyof T & string = 'id' as keyof T & string,
+): Promise<Page<T>> {
+  checkPageSize(first);
+  let pageWhere = where;
+  if (after) {
+    const [at, id] = decodeCursor(after);
+    pageWhere = { $and: [where, { $or: [{ [keyProperty]: { $gt: at } }, { [keyProperty]: at, [idProperty]: { $gt: id } }] }] } as FilterQuery<T>;
+  }
+  const [rows, totalCount] = await Promise.all([
+    em.find(entity, pageWhere, { orderBy: { [keyProperty]: 'asc', [idProperty]: 'asc' } as never, limit: first + 1 }),
+    em.count(entity, where),
+  ]);
+  const nodes = rows.slice(0, first);
+  const edges = nodes.map((node) => ({ cursor: encodeCursor(node[keyProperty] as unknown as Date, node[idProperty] as unknown as string), node }));
+  return { edges, totalCount, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
+}

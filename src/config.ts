@@ -1,0 +1,169 @@
+// The only reader of process.env. Every setting has a development default so a
+// fresh clone runs with no configuration; production refuses those defaults.
+
+export type NodeEnv = 'development' | 'test' | 'production';
+
+export interface PrivacyContactConfig {
+  role: 'CHIEF_PRIVACY_OFFICER' | 'PRIVACY_MANAGER' | 'ACCESS_REQUEST_DESK';
+  name: string;
+  department?: string;
+  email?: string;
+  phone?: string;
+}
+
+export interface Config {
+  nodeEnv: NodeEnv;
+  host: string;
+  port: number;
+  databaseUrl: string;
+  redisUrl: string;
+  s3: {
+    /** Unset: a local S3-compatible server is started for development. */
+    endpoint: string | null;
+    region: string;
+    bucket: string;
+    accessKeyId: string;
+    secretAccessKey: string;
+    localDataDir: string;
+    localPort: number;
+  };
+  jwtSecret: string;
+  /** AES-256 key wrapping every subject's data key, with its version. */
+  masterKey: { version: number; key: Buffer };
+  /** Earlier master keys, kept so data keys wrapped by them can be re-wrapped. */
+  retiredMasterKeys: Map<number, Buffer>;
+  blindIndexKey: Buffer;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  signIn: { maxFailures: number; lockSeconds: number; perIpLimit: number; perIpWindowSeconds: number };
+  /** Requests per identity (or IP when anonymous) per minute; 0 turns it off. */
+  requestsPerMinute: number;
+  bodyLimitBytes: number;
+  queryLimits: { maxDepth: number; maxAliases: number; maxCost: number; maxTokens: number };
+  datasetUploadLimitBytes: number;
+  privacyContacts: PrivacyContactConfig[];
+  logLevel: string;
+  /** Run a worker process beside the HTTP server (npm start). */
+  embeddedWorker: boolean;
+}
+
+const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-0123456789abcdef';
+const DEV_MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
+const DEV_BLIND_INDEX_KEY = Buffer.alloc(32, 11).toString('base64');
+const DEV_S3_SECRET = 'S3RVER';
+
+const DEFAULT_CONTACTS: PrivacyContactConfig[] = [
+  { role: 'CHIEF_PRIVACY_OFFICER', name: '개인정보 보호책임자', department: '개인정보보호팀', email: 'privacy@aimex.example', phone: '02-0000-0000' },
+  { role: 'ACCESS_REQUEST_DESK', name: '개인정보 열람청구 접수처', department: '고객지원팀', email: 'privacy-request@aimex.example', phone: '02-0000-0001' },
+];
+
+export class ConfigError extends Error {}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a non-negative integer`);
+  return value;
+}
+
+function key32(name: string, base64: string): Buffer {
+  const key = Buffer.from(base64, 'base64');
+  if (key.length !== 32) throw new ConfigError(`${name} must be the base64 encoding of exactly 32 bytes`);
+  return key;
+}
+
+function parseRetiredKeys(raw: string | undefined): Map<number, Buffer> {
+  const keys = new Map<number, Buffer>();
+  for (const part of (raw ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [version, base64] = part.split(':');
+    const v = Number(version);
+    if (!Number.isInteger(v) || v < 1 || !base64) throw new ConfigError('MASTER_KEYS_RETIRED must look like "1:<base64>,2:<base64>"');
+    keys.set(v, key32('MASTER_KEYS_RETIRED', base64));
+  }
+  return keys;
+}
+
+function parseContacts(raw: string | undefined): PrivacyContactConfig[] {
+  if (!raw) return DEFAULT_CONTACTS;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('PRIVACY_CONTACTS must be a JSON array');
+  }
+  const roles = ['CHIEF_PRIVACY_OFFICER', 'PRIVACY_MANAGER', 'ACCESS_REQUEST_DESK'];
+  if (!Array.isArray(parsed) || parsed.some((c) => !c || !roles.includes(c.role) || typeof c.name !== 'string')) {
+    throw new ConfigError(`PRIVACY_CONTACTS entries need a role (${roles.join(', ')}) and a name`);
+  }
+  return parsed as PrivacyContactConfig[];
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const nodeEnv = (env.NODE_ENV ?? 'development') as NodeEnv;
+  if (!['development', 'test', 'production'].includes(nodeEnv)) throw new ConfigError('NODE_ENV must be development, test or production');
+
+  if (nodeEnv === 'production') {
+    const devValues: Record<string, string | undefined> = {
+      JWT_SECRET: DEV_JWT_SECRET,
+      MASTER_KEY: DEV_MASTER_KEY,
+      BLIND_INDEX_KEY: DEV_BLIND_INDEX_KEY,
+      S3_SECRET_ACCESS_KEY: DEV_S3_SECRET,
+    };
+    for (const [name, devValue] of Object.entries(devValues)) {
+      if (!env[name]) throw new ConfigError(`${name} is required in production`);
+      if (env[name] === devValue) throw new ConfigError(`${name} is the development default; set a real secret in production`);
+    }
+    for (const name of ['DATABASE_URL', 'REDIS_URL', 'S3_ENDPOINT', 'S3_ACCESS_KEY_ID']) {
+      if (!env[name]) throw new ConfigError(`${name} is required in production`);
+    }
+    if ((env.JWT_SECRET ?? '').length < 32) throw new ConfigError('JWT_SECRET must be at least 32 characters');
+  }
+
+  const masterKey = { version: int(env, 'MASTER_KEY_VERSION', 1), key: key32('MASTER_KEY', env.MASTER_KEY || DEV_MASTER_KEY) };
+  if (masterKey.version < 1) throw new ConfigError('MASTER_KEY_VERSION must be at least 1');
+  const retired = parseRetiredKeys(env.MASTER_KEYS_RETIRED);
+  if (retired.has(masterKey.version)) throw new ConfigError('MASTER_KEYS_RETIRED must not contain the current MASTER_KEY_VERSION');
+
+  const config: Config = {
+    nodeEnv,
+    host: env.HOST || '127.0.0.1',
+    port: int(env, 'PORT', 4000),
+    databaseUrl: env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/aimex',
+    redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379/0',
+    s3: {
+      endpoint: env.S3_ENDPOINT || null,
+      region: env.S3_REGION || 'ap-northeast-2',
+      bucket: env.S3_BUCKET || 'aimex-dev',
+      accessKeyId: env.S3_ACCESS_KEY_ID || 'S3RVER',
+      secretAccessKey: env.S3_SECRET_ACCESS_KEY || DEV_S3_SECRET,
+      localDataDir: env.S3_LOCAL_DIR || '.s3-data',
+      localPort: int(env, 'S3_LOCAL_PORT', 4569),
+    },
+    jwtSecret: env.JWT_SECRET || DEV_JWT_SECRET,
+    masterKey,
+    retiredMasterKeys: retired,
+    blindIndexKey: key32('BLIND_INDEX_KEY', env.BLIND_INDEX_KEY || DEV_BLIND_INDEX_KEY),
+    accessTokenTtlSeconds: int(env, 'ACCESS_TOKEN_TTL_SECONDS', 15 * 60),
+    refreshTokenTtlSeconds: int(env, 'REFRESH_TOKEN_TTL_SECONDS', 14 * 24 * 3600),
+    signIn: {
+      maxFailures: int(env, 'SIGN_IN_MAX_FAILURES', 5),
+      lockSeconds: int(env, 'SIGN_IN_LOCK_SECONDS', 15 * 60),
+      perIpLimit: int(env, 'SIGN_IN_PER_IP_LIMIT', 30),
+      perIpWindowSeconds: int(env, 'SIGN_IN_PER_IP_WINDOW_SECONDS', 15 * 60),
+    },
+    requestsPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 600),
+    bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 2 * 1024 * 1024),
+    queryLimits: {
+      maxDepth: int(env, 'QUERY_MAX_DEPTH', 12),
+      maxAliases: int(env, 'QUERY_MAX_ALIASES', 30),
+      maxCost: int(env, 'QUERY_MAX_COST', 20000),
+      maxTokens: int(env, 'QUERY_MAX_TOKENS', 4000),
+    },
+    datasetUploadLimitBytes: int(env, 'DATASET_UPLOAD_LIMIT_BYTES', 50 * 1024 * 1024),
+    privacyContacts: parseContacts(env.PRIVACY_CONTACTS),
+    logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
+    embeddedWorker: (env.EMBEDDED_WORKER ?? 'true') !== 'false',
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,17 @@
+import { ApiKey } from '../modules/api-keys/api-key.entity';
+import { ConsentEvent, ConsentPurposeDefinition } from '../modules/consents/consent.entity';
+import { Organization } from '../modules/organizations/organization.entity';
+import { PrivacyPolicy, Processor, RetentionPolicy } from '../modules/policies/policy.entity';
+import { UsageEvent, WebVisit } from '../modules/usage/usage.entity';
+import { User } from '../modules/users/user.entity';
+import { RefreshToken, Session } from '../auth/session.entity';
+import { AccessLogEntry, AccessLogHead } from '../privacy/access-log.entity';
+import { SubjectKey } from '../privacy/subject-key.entity';
+import { OutboxMessage } from './outbox.entity';
+
+/** Every entity; the personal-data registry test checks each one's properties. */
+export const ENTITIES = [
+  User, Organization, Session, RefreshToken, ApiKey, ConsentEvent, ConsentPurposeDefinition,
+  PrivacyPolicy, RetentionPolicy, Processor, SubjectKey, AccessLogEntry, AccessLogHead,
+  WebVisit, UsageEvent, OutboxMessage,
+];

@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { fastifyApolloHandler } from '@as-integrations/fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { GraphQLError } from 'graphql';
+import type { Config } from '../config';
+import type { Context, Viewer } from '../context';
+import { createLoaders } from '../loaders';
+import { AccessReads } from '../privacy/access-reads';
+import { KeyRing } from '../privacy/key-ring';
+import { buildSchema } from '../schema';
+import type { Services } from '../services';
+import { formatError, isInternal } from './format-error';
+import { GRAPHIQL_HTML, registerGraphiqlAssets } from './graphiql';
+import { queryLimitRules } from './query-limits';
+
+const errorBody = (message: string, code: string, extensions: Record<string, unknown> = {}) =>
+  ({ errors: [{ message, extensions: { code, ...extensions } }] });
+
+function httpError(message: string, code: string, status: number, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...extensions, http: { status } } });
+}
+
+export interface HealthChecks {
+  postgres: () => Promise<unknown>;
+  redis: () => Promise<unknown>;
+  s3: () => Promise<unknown>;
+}
+
+export async function createHttpServer(config: Readonly<Config>, services: Services, health: HealthChecks): Promise<FastifyInstance> {
+  const log = services.log;
+  const app = Fastify({
+    bodyLimit: config.bodyLimitBytes,
+    genReqId: () => randomUUID(),
+    trustProxy: false,
+    logger: false,
+  });
+
+  const resolveViewer = async (request: FastifyRequest, em: Context['em']): Promise<Viewer> => {
+    const auth = request.headers.authorization;
+    const apiKey = request.headers['x-api-key'];
+    if (auth && apiKey) throw httpError('Send either a bearer token or an API key, not both', 'BAD_USER_INPUT', 400);
+    if (typeof apiKey === 'string') {
+      const viewer = await services.apiKeys.authenticate({ em }, apiKey);
+      if (!viewer) throw httpError('API key is not valid or was revoked', 'UNAUTHENTICATED', 401);
+      return viewer;
+    }
+    if (auth) {
+      const match = /^Bearer (.+)$/i.exec(auth);
+      const claims = match ? await services.tokens.verifyAccessToken(match[1].trim()) : null;
+      const session = claims ? await services.sessions.viewerFor(em, claims.sessionId) : null;
+      if (!claims || !session || session.userId !== claims.userId || session.status !== 'ACTIVE') {
+        throw httpError('Access token is not valid or has expired; refresh it or sign in again', 'UNAUTHENTICATED', 401);
+      }
+      // The role comes from the database, so a role change applies at once.
+      return { kind: 'user', userId: session.userId, role: session.role as never, organizationId: session.organizationId, sessionId: claims.sessionId };
+    }
+    return { kind: 'anonymous' };
+  };
+
+  const rateLimit = async (viewer: Viewer, ip: string) => {
+    if (config.requestsPerMinute === 0) return;
+    const who = viewer.kind === 'user' ? `u:${viewer.userId}` : viewer.kind === 'apiKey' ? `k:${viewer.apiKeyId}` : `ip:${ip}`;
+    const window = await services.rateLimiter.hit(`req:${who}`, 60);
+    if (window.count > config.requestsPerMinute) {
+      throw httpError('Too many requests; slow down', 'RATE_LIMITED', 429, { retryAfterSeconds: window.retryAfterSeconds });
+    }
+  };
+
+  const requestPlugin: ApolloServerPlugin<Context> = {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, operationName, operation }) {
+          const firstField = operation?.selectionSet.selections.find((s) => s.kind === 'Field');
+          contextValue.operationName = operationName ?? (firstField && 'name' in firstField ? firstField.name.value : null);
+        },
+        async didEncounterErrors({ contextValue, errors }) {
+          for (const error of errors) {
+            if (isInternal(error)) log.error({ err: error, requestId: contextValue?.requestId }, 'request failed');
+          }
+        },
+        async willSendResponse({ contextValue }) {
+          if (!contextValue?.em) return;
+          // Written before the response leaves: a staff read is never unlogged.
+          await contextValue.accessReads.flush(contextValue.em.fork(), services.accessLog, contextValue.viewer, contextValue.ip, contextValue.operationName);
+          services.usage.visit({
+            at: new Date(), ipAddress: contextValue.ip, operation: contextValue.operationName,
+            userId: contextValue.viewer.kind === 'user' ? contextValue.viewer.userId : null,
+          });
+        },
+      };
+    },
+  };
+
+  const production = config.nodeEnv === 'production';
+  const apollo = new ApolloServer<Context>({
+    schema: buildSchema(),
+    introspection: !production,
+    hideSchemaDetailsFromClientErrors: production,
+    includeStacktraceInErrorResponses: false,
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    validationRules: queryLimitRules(config.queryLimits),
+    parseOptions: { maxTokens: config.queryLimits.maxTokens },
+    formatError,
+    plugins: [ApolloServerPluginLandingPageDisabled(), requestPlugin],
+  });
+  await apollo.start();
+
+  const context = async (request: FastifyRequest): Promise<Context> => {
+    const em = services.orm.em.fork();
+    const viewer = await resolveViewer(request, em);
+    await rateLimit(viewer, request.ip);
+    return {
+      requestId: request.id, ip: request.ip, operationName: null, viewer, em,
+      keys: new KeyRing(em, services.master), loaders: createLoaders(em), accessReads: new AccessReads(), services, log: log.child({ requestId: request.id }),
+    };
+  };
+  const graphql = fastifyApolloHandler(apollo, { context });
+
+  app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.code(413).send(errorBody(`Request body exceeds ${config.bodyLimitBytes} bytes`, 'PAYLOAD_TOO_LARGE', { limitBytes: config.bodyLimitBytes }));
+    }
+    if (error.statusCode && error.statusCode < 500) {
+      return reply.code(error.statusCode).send(errorBody('The request could not be read', 'BAD_USER_INPUT'));
+    }
+    log.error({ err: error, requestId: request.id }, 'unhandled HTTP error');
+    return reply.code(500).send(errorBody('Something went wrong on our side. Try again later.', 'INTERNAL_SERVER_ERROR'));
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-request-id', request.id);
+    return payload;
+  });
+
+  app.route({
+    url: '/graphql',
+    method: ['GET', 'POST', 'OPTIONS'],
+    handler: async (request, reply) => {
+      if (Array.isArray(request.body)) {
+        return reply.code(400).send(errorBody('Batched operations are not supported; send one operation per request', 'BAD_USER_INPUT'));
+      }
+      const wantsPage = request.method === 'GET' && !(request.query as Record<string, unknown>)?.query
+        && (request.headers.accept ?? '').includes('text/html');
+      if (wantsPage && !production) return reply.header('content-type', 'text/html; charset=utf-8').send(GRAPHIQL_HTML);
+      return graphql.call(app, request as never, reply as never);
+    },
+  });
+  if (!production) registerGraphiqlAssets(app);
+
+  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/ready', async (_request, reply) => {
+    const results = await Promise.all(Object.entries(health).map(async ([name, check]) => {
+      try {
+        await Promise.race([check(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000))]);
+        return [name, 'ok'] as const;
+      } catch {
+        return [name, 'unavailable'] as const;
+      }
+    }));
+    const ready = results.every(([, status]) => status === 'ok');
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks: Object.fromEntries(results) });
+  });
+
+  app.addHook('onClose', async () => {
+    await apollo.stop();
+  });
+  return app;
+}

@@ -1,0 +1,39 @@
+import DataLoader from 'dataloader';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ApiKey } from './modules/api-keys/api-key.entity';
+import { ConsentEvent } from './modules/consents/consent.entity';
+import { Organization } from './modules/organizations/organization.entity';
+import { User } from './modules/users/user.entity';
+
+// Per-request loaders, named XByYLoader-style: one query per field per
+// request, however many parents ask.
+
+function groupBy<T>(keys: readonly string[], rows: T[], keyOf: (row: T) => string): T[][] {
+  const groups = new Map<string, T[]>(keys.map((k) => [k, []]));
+  for (const row of rows) groups.get(keyOf(row))?.push(row);
+  return keys.map((k) => groups.get(k)!);
+}
+
+export function createLoaders(em: EntityManager) {
+  return {
+    organizationById: new DataLoader<string, Organization | null>(async (ids) => {
+      const rows = await em.find(Organization, { id: { $in: [...ids] } });
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
+    membersByOrganizationId: new DataLoader<string, User[]>(async (ids) => {
+      const rows = await em.find(User, { organization: { $in: [...ids] } }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+      return groupBy(ids, rows, (u) => u.organization!.id);
+    }),
+    apiKeysByOrganizationId: new DataLoader<string, ApiKey[]>(async (ids) => {
+      const rows = await em.find(ApiKey, { organization: { $in: [...ids] } }, { orderBy: { createdAt: 'asc' } });
+      return groupBy(ids, rows, (k) => k.organization.id);
+    }),
+    consentEventsByUserId: new DataLoader<string, ConsentEvent[]>(async (ids) => {
+      const rows = await em.find(ConsentEvent, { user: { $in: [...ids] } }, { orderBy: { at: 'asc', id: 'asc' } });
+      return groupBy(ids, rows, (e) => e.user.id);
+    }),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

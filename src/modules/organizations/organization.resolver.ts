@@ -1,0 +1,24 @@
+import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import type { Context } from '../../context';
+import { ApiKeyType } from '../api-keys/api-key.types';
+import { UserType } from '../users/user.types';
+import { Organization } from './organization.entity';
+import { OrganizationType } from './organization.types';
+
+@Resolver(() => OrganizationType)
+export class OrganizationResolver {
+  @Query(() => OrganizationType, { nullable: true, description: 'An organization: your own, or any for staff.' })
+  organization(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+    return ctx.services.organizations.findVisible(ctx, id);
+  }
+
+  @FieldResolver(() => [UserType], { description: 'Members of the organization and staff; colleagues see name, department and job title only.' })
+  members(@Root() organization: Organization, @Ctx() ctx: Context) {
+    return ctx.loaders.membersByOrganizationId.load(organization.id);
+  }
+
+  @FieldResolver(() => [ApiKeyType], { description: "The organization's partner API keys (secrets are never shown again)." })
+  apiKeys(@Root() organization: Organization, @Ctx() ctx: Context) {
+    return ctx.loaders.apiKeysByOrganizationId.load(organization.id);
+  }
+}

@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import { Entity, Enum, Index, ManyToOne, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { registerEnumType } from 'type-graphql';
+import { Role } from '../../auth/roles';
+import { Organization } from '../organizations/organization.entity';
+
+export enum UserStatus {
+  ACTIVE = 'ACTIVE',
+  WITHDRAWN = 'WITHDRAWN',
+}
+registerEnumType(UserStatus, { name: 'UserStatus', description: 'Whether the account is open.' });
+
+/**
+ * Personal properties are ciphertexts under the subject's own data key (see
+ * src/privacy/registry.ts); only the keyed blind index of the email is
+ * searchable.
+ */
+@Entity({ tableName: 'users' })
+export class User {
+  [OptionalProps]?: 'status' | 'processingSuspended' | 'failedSignIns' | 'createdAt' | 'updatedAt';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Enum({ items: () => Role })
+  role!: Role;
+
+  @Enum({ items: () => UserStatus })
+  status: UserStatus = UserStatus.ACTIVE;
+
+  @Property({ type: 'text', nullable: true, unique: true })
+  emailIndex: string | null = null;
+
+  @Property({ type: 'blob', nullable: true, lazy: false })
+  emailEnc: Buffer | null = null;
+
+  @Property({ type: 'blob', nullable: true })
+  nameEnc: Buffer | null = null;
+
+  @Property({ type: 'blob', nullable: true })
+  phoneEnc: Buffer | null = null;
+
+  @Property({ type: 'blob', nullable: true })
+  departmentEnc: Buffer | null = null;
+
+  @Property({ type: 'blob', nullable: true })
+  jobTitleEnc: Buffer | null = null;
+
+  @Property({ type: 'blob', nullable: true })
+  profileImageUrlEnc: Buffer | null = null;
+
+  @Property({ type: 'blob', nullable: true })
+  interestsEnc: Buffer | null = null;
+
+  @Property({ type: 'text', nullable: true, hidden: true })
+  passwordHash: string | null = null;
+
+  @Index()
+  @ManyToOne(() => Organization, { nullable: true, deleteRule: 'set null' })
+  organization: Organization | null = null;
+
+  @Property()
+  processingSuspended: boolean = false;
+
+  @Property()
+  failedSignIns: number = 0;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  lockedUntil: Date | null = null;
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'timestamptz', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+
+  @Property({ type: 'timestamptz', nullable: true })
+  withdrawnAt: Date | null = null;
+}

@@ -1,0 +1,92 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Role } from '../../auth/roles';
+import type { Context } from '../../context';
+import { presentPersonal } from '../../privacy/personal-data';
+import { Consent, ConsentEvent as ConsentEventType } from '../consents/consent.types';
+import { OrganizationType } from '../organizations/organization.types';
+import { User } from './user.entity';
+import { UpdateProfileInput, UserConnection, UserFilter, UserType } from './user.types';
+
+@Resolver(() => UserType)
+export class UserResolver {
+  @Query(() => UserType, { nullable: true, description: 'The signed-in user.' })
+  me(@Ctx() ctx: Context): Promise<User | null> {
+    return ctx.services.users.me(ctx);
+  }
+
+  @Query(() => UserType, { nullable: true, description: 'A user: yourself, a colleague (enterprise), or anyone for staff (personal fields masked and access-logged).' })
+  user(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<User> {
+    return ctx.services.users.findVisible(ctx, id);
+  }
+
+  @Query(() => UserConnection, { description: 'All users, oldest first (staff; personal fields masked and access-logged).' })
+  users(
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20, description: 'Page size, 1 to 100.' }) first: number | null,
+    @Arg('after', () => String, { nullable: true, description: 'Cursor from the previous page.' }) after: string | null,
+    @Arg('filter', () => UserFilter, { nullable: true, description: 'Narrows the list.' }) filter: UserFilter | null,
+    @Ctx() ctx: Context,
+  ) {
+    return ctx.services.users.list(ctx, first ?? 20, after, filter);
+  }
+
+  @Mutation(() => UserType, { description: "Changes the caller's own profile." })
+  updateProfile(@Arg('input', () => UpdateProfileInput) input: UpdateProfileInput, @Ctx() ctx: Context): Promise<User> {
+    return ctx.services.users.updateProfile(ctx, input);
+  }
+
+  @Mutation(() => UserType, { description: "Grants or changes a user's role (ADMIN); ends the user's sessions and is access-logged." })
+  setUserRole(@Arg('userId', () => ID) userId: string, @Arg('role', () => Role) role: Role, @Ctx() ctx: Context): Promise<User> {
+    return ctx.services.users.setRole(ctx, userId, role);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'Personal data: the user in full; staff masked (revealPersonalData unmasks); others denied.' })
+  name(@Root() user: User, @Ctx() ctx: Context) {
+    return presentPersonal(ctx, 'User', 'nameEnc', user.id, user.nameEnc, 'name');
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'Personal data: the user in full; staff masked; others denied.' })
+  email(@Root() user: User, @Ctx() ctx: Context) {
+    return presentPersonal(ctx, 'User', 'emailEnc', user.id, user.emailEnc, 'email');
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'Personal data: the user in full; staff masked; others denied.' })
+  phone(@Root() user: User, @Ctx() ctx: Context) {
+    return presentPersonal(ctx, 'User', 'phoneEnc', user.id, user.phoneEnc, 'phone');
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'Department (enterprise users): the user, colleagues and staff.' })
+  department(@Root() user: User, @Ctx() ctx: Context) {
+    return presentPersonal(ctx, 'User', 'departmentEnc', user.id, user.departmentEnc, 'department');
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'Job title (enterprise users): the user, colleagues and staff.' })
+  jobTitle(@Root() user: User, @Ctx() ctx: Context) {
+    return presentPersonal(ctx, 'User', 'jobTitleEnc', user.id, user.jobTitleEnc, 'jobTitle');
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'Profile image URL. The user alone.' })
+  profileImageUrl(@Root() user: User, @Ctx() ctx: Context) {
+    return presentPersonal(ctx, 'User', 'profileImageUrlEnc', user.id, user.profileImageUrlEnc, 'profileImageUrl');
+  }
+
+  @FieldResolver(() => [String], { description: 'Optional item: interests and preferences. The user alone.' })
+  async interests(@Root() user: User, @Ctx() ctx: Context): Promise<string[]> {
+    const raw = await presentPersonal(ctx, 'User', 'interestsEnc', user.id, user.interestsEnc, 'interests');
+    return raw ? (JSON.parse(raw) as string[]) : [];
+  }
+
+  @FieldResolver(() => OrganizationType, { nullable: true, description: 'The organization of an enterprise user.' })
+  organization(@Root() user: User, @Ctx() ctx: Context) {
+    return user.organization ? ctx.loaders.organizationById.load(user.organization.id) : null;
+  }
+
+  @FieldResolver(() => [Consent], { description: 'Current state for every purpose. The user and staff.' })
+  consents(@Root() user: User, @Ctx() ctx: Context) {
+    return ctx.services.consents.currentFor(ctx, user);
+  }
+
+  @FieldResolver(() => [ConsentEventType], { description: 'Append-only history. The user and PRIVACY_OFFICER.' })
+  consentHistory(@Root() user: User, @Ctx() ctx: Context) {
+    return ctx.loaders.consentEventsByUserId.load(user.id);
+  }
+}

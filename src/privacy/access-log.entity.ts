@@ -1,0 +1,85 @@
+import { ArrayType, Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/core';
+import { registerEnumType } from 'type-graphql';
+import { Role } from '../auth/roles';
+
+export enum AccessAction {
+  READ = 'READ',
+  REVEAL = 'REVEAL',
+  UPDATE = 'UPDATE',
+  DELETE = 'DELETE',
+  EXPORT = 'EXPORT',
+  SIGN_IN = 'SIGN_IN',
+  SIGN_IN_FAILED = 'SIGN_IN_FAILED',
+}
+registerEnumType(AccessAction, { name: 'AccessAction', description: 'What an access-log entry records.' });
+
+/**
+ * Append-only (a trigger rejects UPDATE and DELETE, see the migration); each
+ * entry carries the SHA-256 of its predecessor, so any change breaks the chain.
+ */
+@Entity({ tableName: 'access_log' })
+@Index({ properties: ['subjectId', 'sequence'] })
+@Index({ properties: ['actorId', 'sequence'] })
+export class AccessLogEntry {
+  @PrimaryKey({ autoincrement: false })
+  sequence!: number;
+
+  @Property({ type: 'uuid', unique: true })
+  id!: string;
+
+  @Property({ type: 'timestamptz', index: true })
+  at!: Date;
+
+  @Property({ type: 'uuid', nullable: true })
+  actorId: string | null = null;
+
+  @Enum({ items: () => Role, nullable: true })
+  actorRole: Role | null = null;
+
+  @Enum({ items: () => AccessAction })
+  action!: AccessAction;
+
+  @Property({ type: 'uuid', nullable: true })
+  subjectId: string | null = null;
+
+  @Property({ type: ArrayType })
+  fields: string[] = [];
+
+  @Property({ type: 'text', nullable: true })
+  operation: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  ipAddress: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  reason: string | null = null;
+
+  @Property({ type: 'text' })
+  previousHash!: string;
+
+  @Property({ type: 'text' })
+  hash!: string;
+}
+
+/**
+ * The chain's head (one row, id 1). Writers lock it, which serialises them and
+ * keeps the sequence gap-free. After retention removes a prefix, checkpoint*
+ * holds the last removed entry so verification starts from a known hash.
+ */
+@Entity({ tableName: 'access_log_head' })
+export class AccessLogHead {
+  @PrimaryKey({ autoincrement: false })
+  id!: number;
+
+  @Property()
+  sequence!: number;
+
+  @Property({ type: 'text' })
+  hash!: string;
+
+  @Property()
+  checkpointSequence!: number;
+
+  @Property({ type: 'text' })
+  checkpointHash!: string;
+}

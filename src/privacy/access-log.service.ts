@@ -1,0 +1,117 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Role } from '../auth/roles';
+import { AccessAction, AccessLogEntry } from './access-log.entity';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+export interface AccessLogInput {
+  actorId: string | null;
+  actorRole: Role | null;
+  action: AccessAction;
+  subjectId: string | null;
+  fields?: string[];
+  operation?: string | null;
+  ipAddress?: string | null;
+  reason?: string | null;
+}
+
+type Entry = Omit<AccessLogEntry, 'hash'>;
+
+/** Canonical encoding: a JSON array in fixed order, so the hash is reproducible anywhere. */
+export function entryHash(e: Entry): string {
+  const canonical = JSON.stringify([
+    e.sequence, e.id, e.at.toISOString(), e.actorId, e.actorRole, e.action, e.subjectId,
+    e.fields, e.operation, e.ipAddress, e.reason, e.previousHash,
+  ]);
+  return createHash('sha256').update(canonical, 'utf8').digest('hex');
+}
+
+const COLUMNS = 'sequence, id, at, actor_id, actor_role, action, subject_id, fields, operation, ip_address, reason, previous_hash, hash';
+const SELECT = `sequence, id, at, actor_id as "actorId", actor_role as "actorRole", action, subject_id as "subjectId", fields,
+  operation, ip_address as "ipAddress", reason, previous_hash as "previousHash", hash`;
+
+export interface Verification {
+  valid: boolean;
+  checkedEntries: number;
+  firstInvalidSequence: number | null;
+  headHash: string | null;
+}
+
+export class AccessLogService {
+  constructor(private readonly now: () => Date = () => new Date()) {}
+
+  /**
+   * Appends entries in one transaction (the caller's, when it has one). The
+   * head row lock serialises writers, so sequences are gap-free and each entry
+   * hashes its true predecessor; three statements however many entries.
+   */
+  async append(em: EntityManager, inputs: AccessLogInput[]): Promise<AccessLogEntry[]> {
+    if (inputs.length === 0) return [];
+    const write = async (tx: EntityManager): Promise<AccessLogEntry[]> => {
+      const [head] = await tx.execute<{ sequence: number; hash: string }[]>(
+        'select sequence, hash from access_log_head where id = 1 for update',
+      );
+      // Taken under the lock, so `at` never goes backwards along the chain.
+      const at = this.now();
+      let previous = head.hash;
+      let sequence = head.sequence;
+      const entries: AccessLogEntry[] = inputs.map((input) => {
+        sequence += 1;
+        const entry: Entry = {
+          sequence, id: randomUUID(), at, actorId: input.actorId, actorRole: input.actorRole, action: input.action,
+          subjectId: input.subjectId, fields: [...(input.fields ?? [])].sort(), operation: input.operation ?? null,
+          ipAddress: input.ipAddress ?? null, reason: input.reason ?? null, previousHash: previous,
+        };
+        previous = entryHash(entry);
+        return Object.assign(new AccessLogEntry(), entry, { hash: previous });
+      });
+      const params: unknown[] = [];
+      const rows = entries.map((e) => {
+        params.push(e.sequence, e.id, e.at, e.actorId, e.actorRole, e.action, e.subjectId, e.fields, e.operation,
+          e.ipAddress, e.reason, e.previousHash, e.hash);
+        return '(?, ?, ?, ?, ?, ?, ?, ?::text[], ?, ?, ?, ?, ?)';
+      });
+      await tx.execute(`insert into access_log (${COLUMNS}) values ${rows.join(', ')}`, params);
+      await tx.execute('update access_log_head set sequence = ?, hash = ? where id = 1', [sequence, previous]);
+      return entries;
+    };
+    return em.isInTransaction() ? write(em) : em.transactional(write);
+  }
+
+  /** Recomputes the chain between two sequences (default: from the retention checkpoint to the head). */
+  async verify(em: EntityManager, fromSequence?: number | null, toSequence?: number | null): Promise<Verification> {
+    const [head] = await em.execute<{ sequence: number; hash: string; checkpointSequence: number; checkpointHash: string }[]>(
+      'select sequence, hash, checkpoint_sequence as "checkpointSequence", checkpoint_hash as "checkpointHash" from access_log_head where id = 1',
+    );
+    const from = Math.max(fromSequence ?? head.checkpointSequence + 1, head.checkpointSequence + 1, 1);
+    const to = Math.min(toSequence ?? head.sequence, head.sequence);
+    let expectedPrevious: string | null = from === head.checkpointSequence + 1 ? head.checkpointHash : null;
+    let expectedSequence = from;
+    let checked = 0;
+    let lastHash: string | null = null;
+    const batch = 2000;
+    while (expectedSequence <= to) {
+      const rows = await em.execute<AccessLogEntry[]>(
+        `select ${SELECT} from access_log where sequence >= ? and sequence <= ? order by sequence limit ?`,
+        [expectedSequence, to, batch],
+      );
+      if (rows.length === 0) return { valid: false, checkedEntries: checked, firstInvalidSequence: expectedSequence, headHash: lastHash };
+      for (const row of rows) {
+        row.at = new Date(row.at);
+        const broken = row.sequence !== expectedSequence
+          || (expectedPrevious !== null && row.previousHash !== expectedPrevious)
+          || entryHash(row) !== row.hash;
+        if (broken) return { valid: false, checkedEntries: checked, firstInvalidSequence: expectedSequence, headHash: lastHash };
+        checked += 1;
+        expectedPrevious = row.hash;
+        lastHash = row.hash;
+        expectedSequence += 1;
+      }
+    }
+    if (to === head.sequence && checked > 0 && lastHash !== head.hash) {
+      return { valid: false, checkedEntries: checked, firstInvalidSequence: head.sequence, headHash: lastHash };
+    }
+    return { valid: true, checkedEntries: checked, firstInvalidSequence: null, headHash: lastHash ?? (to === head.sequence ? head.hash : null) };
+  }
+}

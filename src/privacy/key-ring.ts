@@ -1,0 +1,68 @@
+import DataLoader from 'dataloader';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Config } from '../config';
+import { newDataKey, open, seal } from './cipher';
+import { SubjectKey } from './subject-key.entity';
+
+const wrapAad = (subjectId: string) => `subject-key:${subjectId}`;
+
+export class MasterKeys {
+  constructor(private readonly config: Pick<Config, 'masterKey' | 'retiredMasterKeys'>) {}
+
+  get currentVersion(): number {
+    return this.config.masterKey.version;
+  }
+
+  wrap(subjectId: string, dataKey: Buffer): Buffer {
+    return seal(this.config.masterKey.key, dataKey, wrapAad(subjectId));
+  }
+
+  unwrap(row: SubjectKey): Buffer | null {
+    if (!row.wrappedKey) return null;
+    const master = row.keyVersion === this.config.masterKey.version
+      ? this.config.masterKey.key
+      : this.config.retiredMasterKeys.get(row.keyVersion);
+    if (!master) throw new Error(`Master key version ${row.keyVersion} is not configured (MASTER_KEYS_RETIRED)`);
+    return open(master, row.wrappedKey, wrapAad(row.subjectId));
+  }
+}
+
+/**
+ * A request's view of subjects' data keys: unwrapping is batched, one query
+ * for all subjects a request touches, and a destroyed key reads as null.
+ */
+export class KeyRing {
+  private readonly loader: DataLoader<string, Buffer | null>;
+
+  constructor(private readonly em: EntityManager, private readonly master: MasterKeys) {
+    this.loader = new DataLoader(async (ids) => {
+      const rows = await this.em.getConnection().execute<SubjectKey[]>(
+        'select subject_id as "subjectId", wrapped_key as "wrappedKey", key_version as "keyVersion" from subject_keys where subject_id = any(?)',
+        [ids as string[]],
+      );
+      const byId = new Map(rows.map((r) => [r.subjectId, r]));
+      return ids.map((id) => {
+        const row = byId.get(id);
+        return row ? this.master.unwrap(row) : null;
+      });
+    });
+  }
+
+  get(subjectId: string): Promise<Buffer | null> {
+    return this.loader.load(subjectId);
+  }
+
+  /** Creates a subject's key in the caller's unit of work. */
+  create(subjectId: string): Buffer {
+    const key = newDataKey();
+    this.em.create(SubjectKey, { subjectId, wrappedKey: this.master.wrap(subjectId, key), keyVersion: this.master.currentVersion });
+    this.loader.prime(subjectId, key);
+    return key;
+  }
+
+  /** Crypto-shredding: without the key every ciphertext of the subject is noise. */
+  async destroy(subjectId: string): Promise<void> {
+    await this.em.nativeUpdate(SubjectKey, { subjectId }, { wrappedKey: null, destroyedAt: new Date() });
+    this.loader.clear(subjectId).prime(subjectId, null);
+  }
+}

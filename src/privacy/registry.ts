@@ -1,0 +1,119 @@
+import { DataCategory } from '../modules/policies/policy.entity';
+
+/**
+ * The one registry of personal data (SPEC 8a). Every property of every entity
+ * is either personal, with its category, or declared not personal; a test
+ * walks MikroORM's metadata and fails on any property in neither list. Field
+ * rules, masking, encryption, access logging, and later export, erasure and
+ * retention read this.
+ */
+/** How staff see a value: masked per SPEC 1, or plain (still access-logged). */
+export type MaskKind = 'name' | 'email' | 'phone' | 'plain';
+
+export interface PersonalProperty {
+  category: DataCategory;
+  /** Sensitive information under PIPA article 23 (health). */
+  sensitive?: boolean;
+  /** Stored as AES-256-GCM ciphertext under the subject's data key. */
+  encrypted?: boolean;
+  /** How staff see it; absent: staff do not see it outside an export. */
+  mask?: MaskKind;
+  /** What the value holds, for the export and the processing-status notice. */
+  item: string;
+}
+
+export interface EntityRegistration {
+  /** Property holding the subject's id (a relation or uuid column); null for reference data. */
+  subject: string | null;
+  personal: Record<string, PersonalProperty>;
+  notPersonal: readonly string[];
+}
+
+const profile = (item: string, mask?: MaskKind): PersonalProperty => ({ category: DataCategory.MEMBER_PROFILE, encrypted: true, item, mask });
+
+export const PERSONAL_DATA_REGISTRY: Record<string, EntityRegistration> = {
+  User: {
+    subject: 'id',
+    personal: {
+      emailEnc: profile('email', 'email'),
+      // A keyed HMAC of the email: personal (it singles out a person) though unreadable.
+      emailIndex: { category: DataCategory.MEMBER_PROFILE, item: 'email blind index' },
+      nameEnc: profile('name', 'name'),
+      phoneEnc: profile('phone', 'phone'),
+      departmentEnc: profile('department', 'plain'),
+      jobTitleEnc: profile('job title', 'plain'),
+      profileImageUrlEnc: profile('profile image URL'),
+      interestsEnc: profile('interests'),
+      passwordHash: { category: DataCategory.MEMBER_PROFILE, item: 'password hash (argon2id)' },
+      lockedUntil: { category: DataCategory.SERVICE_USAGE_RECORD, item: 'sign-in lock' },
+      failedSignIns: { category: DataCategory.SERVICE_USAGE_RECORD, item: 'failed sign-ins in a row' },
+    },
+    notPersonal: ['id', 'role', 'status', 'organization', 'processingSuspended', 'createdAt', 'updatedAt', 'withdrawnAt'],
+  },
+  Organization: { subject: null, personal: {}, notPersonal: ['id', 'name', 'createdAt'] },
+  Session: {
+    subject: 'user',
+    personal: {
+      createdAt: { category: DataCategory.SERVICE_USAGE_RECORD, item: 'sign-in time' },
+    },
+    notPersonal: ['id', 'user', 'expiresAt', 'revokedAt', 'revokeReason'],
+  },
+  RefreshToken: { subject: null, personal: {}, notPersonal: ['id', 'session', 'tokenHash', 'createdAt', 'expiresAt', 'usedAt'] },
+  ApiKey: { subject: null, personal: {}, notPersonal: ['id', 'organization', 'name', 'prefix', 'secretHash', 'scopes', 'createdBy', 'createdAt', 'lastUsedAt', 'revokedAt'] },
+  ConsentEvent: {
+    subject: 'user',
+    personal: {
+      purpose: { category: DataCategory.CONTRACT_RECORD, item: 'consent purpose' },
+      granted: { category: DataCategory.CONTRACT_RECORD, item: 'consent given or withdrawn' },
+      policyVersion: { category: DataCategory.CONTRACT_RECORD, item: 'policy version consented to' },
+      channel: { category: DataCategory.CONTRACT_RECORD, item: 'consent channel' },
+      at: { category: DataCategory.CONTRACT_RECORD, item: 'consent time' },
+    },
+    notPersonal: ['id', 'user'],
+  },
+  ConsentPurposeDefinition: { subject: null, personal: {}, notPersonal: ['purpose', 'required', 'sensitive', 'title', 'description', 'items', 'retention', 'sortOrder'] },
+  PrivacyPolicy: { subject: null, personal: {}, notPersonal: ['version', 'body', 'summaryOfChanges', 'publishedAt', 'effectiveAt', 'publishedById'] },
+  RetentionPolicy: { subject: null, personal: {}, notPersonal: ['category', 'period', 'trigger', 'action', 'legalBasis'] },
+  Processor: { subject: null, personal: {}, notPersonal: ['name', 'task', 'retention', 'country', 'sortOrder'] },
+  SubjectKey: { subject: 'subjectId', personal: {}, notPersonal: ['subjectId', 'wrappedKey', 'keyVersion', 'createdAt', 'destroyedAt'] },
+  AccessLogEntry: {
+    subject: 'subjectId',
+    personal: {
+      at: { category: DataCategory.ACCESS_LOG, item: 'access time' },
+      action: { category: DataCategory.ACCESS_LOG, item: 'what was done' },
+      fields: { category: DataCategory.ACCESS_LOG, item: 'which personal fields' },
+      actorId: { category: DataCategory.ACCESS_LOG, item: 'who accessed' },
+      actorRole: { category: DataCategory.ACCESS_LOG, item: 'their role' },
+      operation: { category: DataCategory.ACCESS_LOG, item: 'operation' },
+      ipAddress: { category: DataCategory.ACCESS_LOG, item: 'IP address' },
+      reason: { category: DataCategory.ACCESS_LOG, item: 'reason given' },
+    },
+    notPersonal: ['sequence', 'id', 'subjectId', 'previousHash', 'hash'],
+  },
+  AccessLogHead: { subject: null, personal: {}, notPersonal: ['id', 'sequence', 'hash', 'checkpointSequence', 'checkpointHash'] },
+  WebVisit: {
+    subject: 'userId',
+    personal: {
+      at: { category: DataCategory.WEB_VISIT_LOG, item: 'visit time' },
+      ipAddress: { category: DataCategory.WEB_VISIT_LOG, item: 'IP address' },
+      operation: { category: DataCategory.WEB_VISIT_LOG, item: 'operation' },
+    },
+    notPersonal: ['id', 'userId'],
+  },
+  UsageEvent: {
+    subject: 'userId',
+    personal: {
+      type: { category: DataCategory.SERVICE_USAGE_RECORD, item: 'what was used' },
+      ipAddress: { category: DataCategory.SERVICE_USAGE_RECORD, item: 'IP address' },
+      at: { category: DataCategory.SERVICE_USAGE_RECORD, item: 'time' },
+    },
+    notPersonal: ['id', 'userId'],
+  },
+  OutboxMessage: { subject: null, personal: {}, notPersonal: ['id', 'queue', 'payload', 'createdAt', 'relayedAt', 'attempts'] },
+};
+
+export function personalProperty(entity: string, property: string): PersonalProperty {
+  const entry = PERSONAL_DATA_REGISTRY[entity]?.personal[property];
+  if (!entry) throw new Error(`${entity}.${property} is not registered as personal data`);
+  return entry;
+}

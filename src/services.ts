@@ -1,0 +1,62 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { AuthService } from './auth/auth.service';
+import { RateLimiter } from './auth/rate-limit';
+import { SessionService } from './auth/session.service';
+import { TokenService } from './auth/tokens';
+import type { Config } from './config';
+import { ApiKeyService } from './modules/api-keys/api-key.service';
+import { ConsentService } from './modules/consents/consent.service';
+import { OrganizationService } from './modules/organizations/organization.service';
+import { PolicyService } from './modules/policies/policy.service';
+import { UsageService } from './modules/usage/usage.service';
+import { UserService } from './modules/users/user.service';
+import { AccessLogService } from './privacy/access-log.service';
+import { MasterKeys } from './privacy/key-ring';
+import { PrivacyService } from './privacy/privacy.service';
+import type { Storage } from './storage/storage';
+
+/** What services share: configuration, infrastructure and each other. */
+export interface ServiceDeps {
+  config: Readonly<Config>;
+  orm: MikroORM;
+  redis: Redis;
+  storage: Storage;
+  log: Logger;
+  tokens: TokenService;
+  rateLimiter: RateLimiter;
+  master: MasterKeys;
+  accessLog: AccessLogService;
+  sessions: SessionService;
+  usage: UsageService;
+  policies: PolicyService;
+  consents: ConsentService;
+}
+
+export interface Services extends ServiceDeps {
+  auth: AuthService;
+  users: UserService;
+  organizations: OrganizationService;
+  apiKeys: ApiKeyService;
+  privacy: PrivacyService;
+}
+
+export function createServices(base: Pick<ServiceDeps, 'config' | 'orm' | 'redis' | 'storage' | 'log'>): Services {
+  const deps = { ...base } as ServiceDeps;
+  deps.tokens = new TokenService(base.config.jwtSecret, base.config.accessTokenTtlSeconds);
+  deps.rateLimiter = new RateLimiter(base.redis);
+  deps.master = new MasterKeys(base.config);
+  deps.accessLog = new AccessLogService();
+  deps.sessions = new SessionService(base.config);
+  deps.usage = new UsageService(base.orm, base.log);
+  deps.policies = new PolicyService(deps);
+  deps.consents = new ConsentService(deps);
+  return Object.assign(deps, {
+    auth: new AuthService(deps),
+    users: new UserService(deps),
+    organizations: new OrganizationService(),
+    apiKeys: new ApiKeyService(deps),
+    privacy: new PrivacyService(deps),
+  });
+}

@@ -1,0 +1,16 @@
+import { mkdirSync } from 'node:fs';
+import S3rver from 's3rver';
+
+/**
+ * A local S3-compatible server for development and tests (npm start runs it
+ * when S3_ENDPOINT is unset). Not for production: config refuses that.
+ */
+export async function startLocalS3(options: { port: number; directory: string; silent?: boolean }): Promise<{ endpoint: string; close: () => Promise<void> }> {
+  mkdirSync(options.directory, { recursive: true });
+  const server = new S3rver({ port: options.port, address: '127.0.0.1', directory: options.directory, silent: options.silent ?? true, allowMismatchedSignatures: false });
+  const address = await server.run();
+  return {
+    endpoint: `http://127.0.0.1:${address.port}`,
+    close: () => server.close(),
+  };
+}
