@@ -67,7 +67,7 @@ export class OutboxRelay {
         await this.queue(row.queue).add(row.queue, row.payload, { jobId: row.id });
       }
       if (rows.length > 0) {
-        await tx.execute('update outbox set relayed_at = now(), attempts = attempts + 1 where id = any(?)', [rows.map((r) => r.id)]);
+        await tx.execute('update outbox set relayed_at = now(), attempts = attempts + 1 where id in (?)', [rows.map((r) => r.id)]);
       }
       return rows.length;
     });

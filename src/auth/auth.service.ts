@@ -130,8 +130,7 @@ export class AuthService {
     }
     const refreshToken = this.deps.sessions.issue(ctx.em, session);
     await ctx.em.flush();
-    const access = await this.deps.tokens.issueAccessToken({ userId: user.id, sessionId: session.id, role: user.role });
-    return { accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken, user };
+    return this.authenticated(ctx, user, session, refreshToken);
   }
 
   async signOut(ctx: Context): Promise<boolean> {
@@ -161,7 +160,13 @@ export class AuthService {
 
   private async startSession(ctx: Context, user: User): Promise<AuthResult> {
     const { session, refreshToken } = this.deps.sessions.start(ctx.em, user);
-    const access = await this.deps.tokens.issueAccessToken({ userId: user.id, sessionId: (session as Session).id, role: user.role });
+    return this.authenticated(ctx, user, session, refreshToken);
+  }
+
+  /** The rest of this request (the payload's user fields) is read as the signed-in user. */
+  private async authenticated(ctx: Context, user: User, session: Session, refreshToken: string): Promise<AuthResult> {
+    const access = await this.deps.tokens.issueAccessToken({ userId: user.id, sessionId: session.id, role: user.role });
+    ctx.viewer = { kind: 'user', userId: user.id, role: user.role, organizationId: user.organization?.id ?? null, sessionId: session.id };
     return { accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken, user };
   }
 

@@ -70,7 +70,7 @@ export class AccessLogService {
       const rows = entries.map((e) => {
         params.push(e.sequence, e.id, e.at, e.actorId, e.actorRole, e.action, e.subjectId, e.fields, e.operation,
           e.ipAddress, e.reason, e.previousHash, e.hash);
-        return '(?, ?, ?, ?, ?, ?, ?, ?::text[], ?, ?, ?, ?, ?)';
+        return '(?, ?, ?, ?, ?, ?, ?, array[?]::text[], ?, ?, ?, ?, ?)';
       });
       await tx.execute(`insert into access_log (${COLUMNS}) values ${rows.join(', ')}`, params);
       await tx.execute('update access_log_head set sequence = ?, hash = ? where id = 1', [sequence, previous]);

@@ -37,7 +37,7 @@ export class KeyRing {
   constructor(private readonly em: EntityManager, private readonly master: MasterKeys) {
     this.loader = new DataLoader(async (ids) => {
       const rows = await this.em.getConnection().execute<SubjectKey[]>(
-        'select subject_id as "subjectId", wrapped_key as "wrappedKey", key_version as "keyVersion" from subject_keys where subject_id = any(?)',
+        'select subject_id as "subjectId", wrapped_key as "wrappedKey", key_version as "keyVersion" from subject_keys where subject_id in (?)',
         [ids as string[]],
       );
       const byId = new Map(rows.map((r) => [r.subjectId, r]));
