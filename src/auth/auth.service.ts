@@ -84,17 +84,21 @@ export class AuthService {
     }
     const valid = await verifyPassword(user?.passwordHash ?? null, password);
     if (!user || !valid) {
-      if (user) {
-        user.failedSignIns += 1;
-        if (user.failedSignIns >= this.deps.config.signIn.maxFailures) {
-          user.lockedUntil = new Date(now + this.deps.config.signIn.lockSeconds * 1000);
-          user.failedSignIns = 0;
-        }
-        await ctx.em.flush();
-      }
+      // One atomic statement: parallel guesses must not overwrite each other's count and slip past the lock.
+      // A guess that was already in flight when the lock came neither extends it nor counts towards the next one.
+      const [counted] = user
+        ? await ctx.em.execute<{ locked: boolean | null }[]>(
+          `update users set
+             failed_sign_ins = case when locked_until > now() then failed_sign_ins when failed_sign_ins + 1 >= ? then 0 else failed_sign_ins + 1 end,
+             locked_until = case when locked_until > now() then locked_until when failed_sign_ins + 1 >= ? then ? else locked_until end
+           where id = ? returning locked_until > now() as "locked"`,
+          [this.deps.config.signIn.maxFailures, this.deps.config.signIn.maxFailures,
+            new Date(now + this.deps.config.signIn.lockSeconds * 1000), user.id],
+        )
+        : [];
       await this.logSignIn(ctx, user, AccessAction.SIGN_IN_FAILED, user ? 'wrong password' : 'unknown account');
       await this.countIpFailure(ctx);
-      if (user?.lockedUntil && user.lockedUntil.getTime() > now) {
+      if (counted?.locked) {
         throw rateLimited('Too many failed sign-ins; the account is locked for a while', this.deps.config.signIn.lockSeconds);
       }
       throw unauthenticated('Email or password is wrong');

@@ -20,8 +20,14 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     return { ...base, message: formatted.message, extensions };
   }
   if (code && INPUT_CODES.has(code)) {
-    // graphql's parser reports the token limit as a syntax error.
-    const tooComplex = /more than \d+ tokens/.test(formatted.message);
+    // Apollo re-codes every validation error GRAPHQL_VALIDATION_FAILED; the limit rules' own code
+    // (QUERY_TOO_COMPLEX, with limit and actual) is on the error it wraps.
+    const wrapped = error instanceof GraphQLError ? error.originalError : undefined;
+    if (wrapped instanceof GraphQLError && wrapped.extensions?.code === 'QUERY_TOO_COMPLEX') {
+      return { ...base, message: formatted.message, extensions: { ...wrapped.extensions } };
+    }
+    // graphql's parser reports the token limit as a syntax error (graphql 16 spells it "more that").
+    const tooComplex = /more tha[nt] \d+ tokens/.test(formatted.message);
     return { ...base, message: formatted.message, extensions: { code: tooComplex ? 'QUERY_TOO_COMPLEX' : 'BAD_USER_INPUT' } };
   }
   return { ...base, message: GENERIC, extensions: { code: 'INTERNAL_SERVER_ERROR' } };

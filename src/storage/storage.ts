@@ -2,6 +2,9 @@ import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketC
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Config } from '../config';
 
+// The stack pins this SDK on Node 20 on purpose (STACK.md); its reminder about Node 22 is noise in every log.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /** Object storage over S3 (a local S3-compatible server in development and tests). */
 export class Storage {
   readonly client: S3Client;
