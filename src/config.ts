@@ -165,5 +165,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     embeddedWorker: (env.EMBEDDED_WORKER ?? 'true') !== 'false',
   };
-  return Object.freeze(config);
+  return deepFreeze(config);
+}
+
+/** Object.freeze is shallow: nested settings (s3, limits, contacts) would stay writable. Keys stay Buffers. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Buffer.isBuffer(value) && !(value instanceof Map) && !Object.isFrozen(value)) {
+    for (const nested of Object.values(value)) deepFreeze(nested);
+    Object.freeze(value);
+  }
+  return value;
 }

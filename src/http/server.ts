@@ -70,6 +70,7 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
 
   const requestPlugin: ApolloServerPlugin<Context> = {
     async requestDidStart() {
+      const started = process.hrtime.bigint();
       return {
         async didResolveOperation({ contextValue, operationName, operation }) {
           const firstField = operation?.selectionSet.selections.find((s) => s.kind === 'Field');
@@ -80,8 +81,10 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
             if (isInternal(error)) log.error({ err: error, requestId: contextValue?.requestId }, 'request failed');
           }
         },
-        async willSendResponse({ contextValue }) {
+        async willSendResponse({ contextValue, response }) {
           if (!contextValue?.em) return;
+          const errors = response.body.kind === 'single' ? response.body.singleResult.errors?.length ?? 0 : 0;
+          contextValue.log.info({ operation: contextValue.operationName, viewer: contextValue.viewer.kind, errors, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'graphql request');
           // Written before the response leaves: a staff read is never unlogged.
           await contextValue.accessReads.flush(contextValue.em.fork(), services.accessLog, contextValue.viewer, contextValue.ip, contextValue.operationName);
           services.usage.visit({

@@ -42,13 +42,12 @@ export async function presentPersonal(
   property: string,
   subjectId: string,
   sealed: Buffer | null,
-  field: string,
 ): Promise<string | null> {
   const entry = encryptedProperty(entity, property);
   const value = await decryptPersonal(ctx, entity, property, subjectId, sealed);
   const viewer = ctx.viewer;
   if (viewer.kind !== 'user' || viewer.userId === subjectId || !isStaffRole(viewer.role)) return value;
   if (!entry.mask) return null;
-  ctx.accessReads.record(subjectId, field);
+  ctx.accessReads.record(subjectId, entry.field ?? property);
   return value === null ? null : mask(entry.mask, value);
 }

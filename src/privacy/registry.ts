@@ -20,6 +20,10 @@ export interface PersonalProperty {
   mask?: MaskKind;
   /** What the value holds, for the export and the processing-status notice. */
   item: string;
+  /** The GraphQL field that shows it; its shield rule is derived from this entry. */
+  field?: string;
+  /** Colleagues in the same organization see it too (SPEC 1: name, department, job title). */
+  colleagues?: boolean;
 }
 
 export interface EntityRegistration {
@@ -29,21 +33,22 @@ export interface EntityRegistration {
   notPersonal: readonly string[];
 }
 
-const profile = (item: string, mask?: MaskKind): PersonalProperty => ({ category: DataCategory.MEMBER_PROFILE, encrypted: true, item, mask });
+const profile = (item: string, field: string, visibility: { mask?: MaskKind; colleagues?: boolean } = {}): PersonalProperty =>
+  ({ category: DataCategory.MEMBER_PROFILE, encrypted: true, item, field, ...visibility });
 
 export const PERSONAL_DATA_REGISTRY: Record<string, EntityRegistration> = {
   User: {
     subject: 'id',
     personal: {
-      emailEnc: profile('email', 'email'),
+      emailEnc: profile('email', 'email', { mask: 'email' }),
       // A keyed HMAC of the email: personal (it singles out a person) though unreadable.
       emailIndex: { category: DataCategory.MEMBER_PROFILE, item: 'email blind index' },
-      nameEnc: profile('name', 'name'),
-      phoneEnc: profile('phone', 'phone'),
-      departmentEnc: profile('department', 'plain'),
-      jobTitleEnc: profile('job title', 'plain'),
-      profileImageUrlEnc: profile('profile image URL'),
-      interestsEnc: profile('interests'),
+      nameEnc: profile('name', 'name', { mask: 'name', colleagues: true }),
+      phoneEnc: profile('phone', 'phone', { mask: 'phone' }),
+      departmentEnc: profile('department', 'department', { mask: 'plain', colleagues: true }),
+      jobTitleEnc: profile('job title', 'jobTitle', { mask: 'plain', colleagues: true }),
+      profileImageUrlEnc: profile('profile image URL', 'profileImageUrl'),
+      interestsEnc: profile('interests', 'interests'),
       passwordHash: { category: DataCategory.MEMBER_PROFILE, item: 'password hash (argon2id)' },
       lockedUntil: { category: DataCategory.SERVICE_USAGE_RECORD, item: 'sign-in lock' },
       failedSignIns: { category: DataCategory.SERVICE_USAGE_RECORD, item: 'failed sign-ins in a row' },
@@ -116,4 +121,13 @@ export function personalProperty(entity: string, property: string): PersonalProp
   const entry = PERSONAL_DATA_REGISTRY[entity]?.personal[property];
   if (!entry) throw new Error(`${entity}.${property} is not registered as personal data`);
   return entry;
+}
+
+/** Properties of an entity that a GraphQL field shows, keyed by that field. */
+export function exposedPersonalFields(entity: string): Record<string, PersonalProperty & { property: string }> {
+  const out: Record<string, PersonalProperty & { property: string }> = {};
+  for (const [property, entry] of Object.entries(PERSONAL_DATA_REGISTRY[entity]?.personal ?? {})) {
+    if (entry.field) out[entry.field] = { ...entry, property };
+  }
+  return out;
 }

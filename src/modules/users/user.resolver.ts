@@ -41,37 +41,37 @@ export class UserResolver {
 
   @FieldResolver(() => String, { nullable: true, description: 'Personal data: the user in full; staff masked (revealPersonalData unmasks); others denied.' })
   name(@Root() user: User, @Ctx() ctx: Context) {
-    return presentPersonal(ctx, 'User', 'nameEnc', user.id, user.nameEnc, 'name');
+    return presentPersonal(ctx, 'User', 'nameEnc', user.id, user.nameEnc);
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'Personal data: the user in full; staff masked; others denied.' })
   email(@Root() user: User, @Ctx() ctx: Context) {
-    return presentPersonal(ctx, 'User', 'emailEnc', user.id, user.emailEnc, 'email');
+    return presentPersonal(ctx, 'User', 'emailEnc', user.id, user.emailEnc);
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'Personal data: the user in full; staff masked; others denied.' })
   phone(@Root() user: User, @Ctx() ctx: Context) {
-    return presentPersonal(ctx, 'User', 'phoneEnc', user.id, user.phoneEnc, 'phone');
+    return presentPersonal(ctx, 'User', 'phoneEnc', user.id, user.phoneEnc);
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'Department (enterprise users): the user, colleagues and staff.' })
   department(@Root() user: User, @Ctx() ctx: Context) {
-    return presentPersonal(ctx, 'User', 'departmentEnc', user.id, user.departmentEnc, 'department');
+    return presentPersonal(ctx, 'User', 'departmentEnc', user.id, user.departmentEnc);
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'Job title (enterprise users): the user, colleagues and staff.' })
   jobTitle(@Root() user: User, @Ctx() ctx: Context) {
-    return presentPersonal(ctx, 'User', 'jobTitleEnc', user.id, user.jobTitleEnc, 'jobTitle');
+    return presentPersonal(ctx, 'User', 'jobTitleEnc', user.id, user.jobTitleEnc);
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'Profile image URL. The user alone.' })
   profileImageUrl(@Root() user: User, @Ctx() ctx: Context) {
-    return presentPersonal(ctx, 'User', 'profileImageUrlEnc', user.id, user.profileImageUrlEnc, 'profileImageUrl');
+    return presentPersonal(ctx, 'User', 'profileImageUrlEnc', user.id, user.profileImageUrlEnc);
   }
 
   @FieldResolver(() => [String], { description: 'Optional item: interests and preferences. The user alone.' })
   async interests(@Root() user: User, @Ctx() ctx: Context): Promise<string[]> {
-    const raw = await presentPersonal(ctx, 'User', 'interestsEnc', user.id, user.interestsEnc, 'interests');
+    const raw = await presentPersonal(ctx, 'User', 'interestsEnc', user.id, user.interestsEnc);
     return raw ? (JSON.parse(raw) as string[]) : [];
   }
 
