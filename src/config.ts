@@ -15,6 +15,8 @@ export interface Config {
   nodeEnv: NodeEnv;
   host: string;
   port: number;
+  /** Behind a load balancer: trust X-Forwarded-For from it, so per-IP limits and logs see the client. */
+  trustProxy: boolean | string;
   databaseUrl: string;
   redisUrl: string;
   s3: {
@@ -129,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     nodeEnv,
     host: env.HOST || '127.0.0.1',
     port: int(env, 'PORT', 4000),
+    trustProxy: !env.TRUST_PROXY || env.TRUST_PROXY === 'false' ? false : env.TRUST_PROXY === 'true' ? true : env.TRUST_PROXY,
     databaseUrl: env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/aimex',
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379/0',
     s3: {

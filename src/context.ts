@@ -23,6 +23,8 @@ export interface Context {
   accessReads: AccessReads;
   services: Services;
   log: Logger;
+  /** What the web-visit record of this request needs (shared with Apollo's per-operation context clone). */
+  visit: { operation: string | null; userId: string | null };
 }
 
 /** Jobs and the CLI act as the system: no viewer, their own fork. */

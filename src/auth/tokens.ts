@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import type { Role } from './roles';
 
@@ -27,6 +27,7 @@ export class TokenService {
       .setIssuer(ISSUER)
       .setAudience(AUDIENCE)
       .setIssuedAt(issuedAt)
+      .setJti(randomUUID())
       .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
       .sign(this.secret);
     return { token, expiresAt };

@@ -2,6 +2,7 @@ import type { EntityName, FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ClassType, Field, Int, ObjectType } from 'type-graphql';
 import { badInput } from '../errors';
+import { isUuid } from './ids';
 
 @ObjectType({ description: 'Where a page ends.' })
 export class PageInfo {
@@ -80,6 +81,12 @@ export async function paginate<T extends { id: string | number }>(
   let pageWhere = where;
   if (after) {
     const [at, id] = decodeCursor(after);
+    // A forged id of the wrong kind would reach PostgreSQL as a cast error (a 500), not a bad input.
+    const key = em.getMetadata().find(entity)?.properties[idProperty as never] as { runtimeType?: string; columnTypes?: string[] } | undefined;
+    const fits = key?.runtimeType === 'number'
+      ? Number.isSafeInteger(id)
+      : typeof id === 'string' && (key?.columnTypes?.[0] !== 'uuid' || isUuid(id));
+    if (!fits) throw badInput('after is not a cursor this API gave out', 'after');
     pageWhere = { $and: [where, { $or: [{ [keyProperty]: { $gt: at } }, { [keyProperty]: at, [idProperty]: { $gt: id } }] }] } as FilterQuery<T>;
   }
   const [rows, totalCount] = await Promise.all([

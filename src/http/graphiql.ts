@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 
 // GraphiQL for development, served from npm packages: no CDN, works offline.
-const ASSETS: Record<string, { module: string; type: string }> = {
-  'react.js': { module: 'react/umd/react.production.min.js', type: 'text/javascript' },
-  'react-dom.js': { module: 'react-dom/umd/react-dom.production.min.js', type: 'text/javascript' },
-  'graphiql.js': { module: 'graphiql/graphiql.min.js', type: 'text/javascript' },
-  'graphiql.css': { module: 'graphiql/graphiql.min.css', type: 'text/css' },
+// Files inside packages, found from their package.json: react's "exports" map hides umd/ from require.resolve.
+const ASSETS: Record<string, { module: string; file: string; type: string }> = {
+  'react.js': { module: 'react', file: 'umd/react.production.min.js', type: 'text/javascript' },
+  'react-dom.js': { module: 'react-dom', file: 'umd/react-dom.production.min.js', type: 'text/javascript' },
+  'graphiql.js': { module: 'graphiql', file: 'graphiql.min.js', type: 'text/javascript' },
+  'graphiql.css': { module: 'graphiql', file: 'graphiql.min.css', type: 'text/css' },
 };
 
 export const GRAPHIQL_HTML = `<!doctype html>
@@ -34,10 +36,12 @@ export const GRAPHIQL_HTML = `<!doctype html>
 export function registerGraphiqlAssets(app: FastifyInstance): void {
   const cache = new Map<string, Buffer>();
   app.get<{ Params: { file: string } }>('/graphiql/:file', async (request, reply) => {
-    const asset = ASSETS[request.params.file];
+    // Own keys only: "constructor" or "__proto__" must not reach Object.prototype.
+    const asset = Object.hasOwn(ASSETS, request.params.file) ? ASSETS[request.params.file] : undefined;
     if (!asset) return reply.code(404).send({ error: 'not found' });
-    let body = cache.get(asset.module);
-    if (!body) cache.set(asset.module, (body = readFileSync(require.resolve(asset.module))));
+    const path = join(dirname(require.resolve(`${asset.module}/package.json`)), asset.file);
+    let body = cache.get(path);
+    if (!body) cache.set(path, (body = readFileSync(path)));
     return reply.header('content-type', asset.type).header('cache-control', 'public, max-age=3600').send(body);
   });
 }

@@ -81,12 +81,20 @@ export class AccessLogService {
 
   /** Recomputes the chain between two sequences (default: from the retention checkpoint to the head). */
   async verify(em: EntityManager, fromSequence?: number | null, toSequence?: number | null): Promise<Verification> {
-    const [head] = await em.execute<{ sequence: number; hash: string; checkpointSequence: number; checkpointHash: string }[]>(
-      'select sequence, hash, checkpoint_sequence as "checkpointSequence", checkpoint_hash as "checkpointHash" from access_log_head where id = 1',
+    // One statement, one snapshot: the bounds agree with the head even while entries are appended.
+    const [head] = await em.execute<{ sequence: number; hash: string; checkpointSequence: number; checkpointHash: string; minSequence: number | null; maxSequence: number | null }[]>(
+      `select sequence, hash, checkpoint_sequence as "checkpointSequence", checkpoint_hash as "checkpointHash",
+         (select min(sequence) from access_log) as "minSequence", (select max(sequence) from access_log) as "maxSequence"
+       from access_log_head where id = 1`,
     );
     const from = Math.max(fromSequence ?? head.checkpointSequence + 1, head.checkpointSequence + 1, 1);
     const to = Math.min(toSequence ?? head.sequence, head.sequence);
     let expectedPrevious: string | null = from === head.checkpointSequence + 1 ? head.checkpointHash : null;
+    // Rows the head does not account for (inserts are allowed, so they can be made
+    // behind the chain's back): at or below the checkpoint, or beyond the head.
+    if (expectedPrevious !== null && head.minSequence !== null && head.minSequence <= head.checkpointSequence) {
+      return { valid: false, checkedEntries: 0, firstInvalidSequence: head.minSequence, headHash: null };
+    }
     let expectedSequence = from;
     let checked = 0;
     let lastHash: string | null = null;
@@ -111,6 +119,9 @@ export class AccessLogService {
     }
     if (to === head.sequence && checked > 0 && lastHash !== head.hash) {
       return { valid: false, checkedEntries: checked, firstInvalidSequence: head.sequence, headHash: lastHash };
+    }
+    if (to === head.sequence && head.maxSequence !== null && head.maxSequence > head.sequence) {
+      return { valid: false, checkedEntries: checked, firstInvalidSequence: head.sequence + 1, headHash: lastHash };
     }
     return { valid: true, checkedEntries: checked, firstInvalidSequence: null, headHash: lastHash ?? (to === head.sequence ? head.hash : null) };
   }

@@ -41,9 +41,14 @@ export class KeyRing {
         [ids as string[]],
       );
       const byId = new Map(rows.map((r) => [r.subjectId, r]));
+      // Per subject: one key that cannot be unwrapped fails that subject's fields, not the page.
       return ids.map((id) => {
         const row = byId.get(id);
-        return row ? this.master.unwrap(row) : null;
+        try {
+          return row ? this.master.unwrap(row) : null;
+        } catch (error) {
+          return error as Error;
+        }
       });
     });
   }

@@ -96,6 +96,16 @@ describe('signIn', () => {
     expect(result.data?.signIn.user.id).toBe(account.userId);
   });
 
+  it('given 10 wrong passwords sent at once, then the lock still holds (parallel guesses are all counted)', async () => {
+    const account = await signUpMember(server);
+
+    const results = await Promise.all(Array.from({ length: 10 }, () => signIn(account.email, WRONG)));
+
+    expect(results.every((r) => r.data === null)).toBe(true);
+    expect(results.map((r) => r.errors![0].extensions.code).sort()).toEqual([...Array(6).fill('RATE_LIMITED'), ...Array(4).fill('UNAUTHENTICATED')]);
+    expectError(await signIn(account.email, PASSWORD), 'RATE_LIMITED');
+  });
+
   it('given failures on one account, then another account is not affected', async () => {
     const locked = await signUpMember(server);
     const other = await signUpMember(server);

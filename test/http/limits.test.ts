@@ -54,6 +54,7 @@ describe('query limits over HTTP', () => {
     it(`given a query ${MAX_DEPTH + 1} levels deep, then QUERY_TOO_COMPLEX before anything runs`, async () => {
       const account = await signUpEnterprise(server);
       const result = await query('{ me { organization { members { organization { members { id } } } } } }', { token: account.token });
+      expect(result.status).toBe(400);
       expect(codes(result)).toEqual(['QUERY_TOO_COMPLEX']);
       expect(result.body.errors[0].extensions).toEqual({ code: 'QUERY_TOO_COMPLEX', limit: MAX_DEPTH, actual: MAX_DEPTH + 1 });
       expect(result.body.errors[0].message).toBe(`Query depth ${MAX_DEPTH + 1} exceeds the limit of ${MAX_DEPTH}`);
@@ -128,6 +129,8 @@ describe('query limits over HTTP', () => {
       const source = withTokens(MAX_TOKENS + 1);
       expect(countTokens(source)).toBe(MAX_TOKENS + 1);
       const result = await query(source);
+      expect(result.status).toBe(400);
+      expect(result.body.errors[0].message).toContain(`${MAX_TOKENS} tokens`);
       expect(codes(result)).toEqual(['QUERY_TOO_COMPLEX']);
       expect(result.body.data).toBeUndefined();
     });

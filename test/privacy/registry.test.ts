@@ -102,7 +102,7 @@ describe('the personal-data registry', () => {
     expect(encryptedCount).toBe(7);
   });
 
-  it('given the user profile, then name, email and phone are encrypted, masked, MEMBER_PROFILE; health-free and not sensitive', () => {
+  it('given the user profile, then name, email and phone are encrypted, masked MEMBER_PROFILE data, not sensitive', () => {
     for (const [property, mask] of [['nameEnc', 'name'], ['emailEnc', 'email'], ['phoneEnc', 'phone']] as const) {
       expect(personalProperty('User', property)).toMatchObject({ category: DataCategory.MEMBER_PROFILE, encrypted: true, mask });
       expect(personalProperty('User', property).sensitive).toBeFalsy();

@@ -94,9 +94,14 @@ export class UserService {
     const user = await this.findVisible(ctx, userId);
     if (user.status !== UserStatus.ACTIVE) throw conflict('A withdrawn account has no role to change');
     if (user.role === role) return user;
+    // Enterprise users act for their organization; no other role belongs to one.
+    if (role === Role.ENTERPRISE && !user.organization) {
+      throw badInput('Only a member of an organization can be ENTERPRISE; such accounts sign up as ENTERPRISE', 'role');
+    }
     await inTransaction(ctx.em, async () => {
       const previous = user.role;
       user.role = role;
+      if (role !== Role.ENTERPRISE) user.organization = null;
       await this.deps.sessions.revokeAll(ctx.em, user.id, 'role changed');
       await this.deps.accessLog.append(ctx.em, [{
         actorId: viewer.userId, actorRole: viewer.role, action: AccessAction.UPDATE, subjectId: user.id,
