@@ -44,16 +44,19 @@ export class AccessLogService {
   /**
    * Appends entries in one transaction (the caller's, when it has one). The
    * head row lock serialises writers, so sequences are gap-free and each entry
-   * hashes its true predecessor; three statements however many entries.
+   * hashes its true predecessor; two statements however many entries.
    */
   async append(em: EntityManager, inputs: AccessLogInput[]): Promise<AccessLogEntry[]> {
     if (inputs.length === 0) return [];
     const write = async (tx: EntityManager): Promise<AccessLogEntry[]> => {
-      const [head] = await tx.execute<{ sequence: number; hash: string }[]>(
-        'select sequence, hash from access_log_head where id = 1 for update',
+      const [head] = await tx.execute<{ sequence: number; hash: string; lastAt: Date | null }[]>(
+        `select h.sequence, h.hash, (select e.at from access_log e where e.sequence = h.sequence) as "lastAt"
+         from access_log_head h where h.id = 1 for update`,
       );
-      // Taken under the lock, so `at` never goes backwards along the chain.
-      const at = this.now();
+      // Under the lock and never before the previous entry, so `at` does not go
+      // backwards along the chain even when servers' clocks disagree.
+      const now = this.now();
+      const at = head.lastAt && new Date(head.lastAt) > now ? new Date(head.lastAt) : now;
       let previous = head.hash;
       let sequence = head.sequence;
       const entries: AccessLogEntry[] = inputs.map((input) => {
@@ -72,8 +75,8 @@ export class AccessLogService {
           e.ipAddress, e.reason, e.previousHash, e.hash);
         return '(?, ?, ?, ?, ?, ?, ?, array[?]::text[], ?, ?, ?, ?, ?)';
       });
+      // The insert trigger checks each entry extends the head, and moves the head.
       await tx.execute(`insert into access_log (${COLUMNS}) values ${rows.join(', ')}`, params);
-      await tx.execute('update access_log_head set sequence = ?, hash = ? where id = 1', [sequence, previous]);
       return entries;
     };
     return em.isInTransaction() ? write(em) : em.transactional(write);

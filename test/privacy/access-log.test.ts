@@ -399,39 +399,53 @@ describe('retention: purge_access_log() in a database of its own', () => {
     expect(await recent.verify(orm.em.fork())).toMatchObject({ valid: true, checkedEntries: 3 });
   });
 
-  it('given rows inserted behind the chain (past the head, or back below the checkpoint), then verify reports them; removed, valid again', async () => {
+  it('given inserts that do not extend the head, then the database refuses them; rows slipped in behind the triggers are still caught by verify', async () => {
     const service = new AccessLogService();
     const h = await head(chain);
-    const insert = (sequence: number) => chain.query(
+    const insert = (client: { query: Client['query'] }, sequence: number, previousHash = h.hash) => client.query(
       `insert into access_log (sequence, id, at, action, fields, previous_hash, hash)
-       values ($1, gen_random_uuid(), now(), 'READ', '{}', $2, $3)`, [sequence, h.hash, 'f'.repeat(64)],
+       values ($1, gen_random_uuid(), now(), 'READ', '{}', $2, $3)`, [sequence, previousHash, 'f'.repeat(64)],
     );
-    const removeBehindTrigger = async (sequence: number) => {
+    const behindTriggers = async (fn: (c: Client) => Promise<unknown>) => {
       const c = new Client({ connectionString: scratch.url });
       await c.connect();
       try {
         await c.query('set session_replication_role = replica');
-        await c.query('delete from access_log where sequence = $1', [sequence]);
+        await fn(c);
       } finally {
         await c.end();
       }
     };
     expect(await service.verify(orm.em.fork())).toMatchObject({ valid: true });
 
-    // Inserts are allowed (the table is append-only, not insert-only): one the head never saw is still caught.
-    await insert(h.sequence + 1);
+    // The chain's shape is enforced by PostgreSQL: a gap, a re-used purged sequence or a wrong predecessor is refused.
+    await expect(insert(chain, h.sequence + 5)).rejects.toMatchObject({ code: '23000' });
+    await expect(insert(chain, 2)).rejects.toMatchObject({ code: '23000' });
+    await expect(insert(chain, h.sequence + 1, 'a'.repeat(64))).rejects.toMatchObject({ code: '23000' });
+    // The head cannot be moved by hand either.
+    await expect(chain.query('update access_log_head set sequence = sequence + 1 where id = 1')).rejects.toMatchObject({ code: '42501' });
+    expect(await head(chain)).toEqual(h);
+
+    // A well-shaped entry with a forged hash is accepted (the head moves) but fails verification at its own sequence.
+    await insert(chain, h.sequence + 1);
     try {
       expect(await service.verify(orm.em.fork())).toMatchObject({ valid: false, firstInvalidSequence: h.sequence + 1, checkedEntries: h.sequence - h.checkpointSequence });
     } finally {
-      await removeBehindTrigger(h.sequence + 1);
+      await behindTriggers(async (c) => {
+        await c.query('delete from access_log where sequence = $1', [h.sequence + 1]);
+        await c.query('update access_log_head set sequence = $1, hash = $2 where id = 1', [h.sequence, h.hash]);
+      });
     }
 
-    // A purged entry put back is not part of the kept chain.
-    await insert(2);
-    try {
-      expect(await service.verify(orm.em.fork())).toMatchObject({ valid: false, firstInvalidSequence: 2, checkedEntries: 0 });
-    } finally {
-      await removeBehindTrigger(2);
+    // Rows slipped in with triggers off: beyond the head, or back below the checkpoint.
+    for (const sequence of [h.sequence + 1, 2]) {
+      await behindTriggers((c) => insert(c, sequence));
+      try {
+        const expected = sequence === 2 ? { valid: false, firstInvalidSequence: 2, checkedEntries: 0 } : { valid: false, firstInvalidSequence: sequence };
+        expect(await service.verify(orm.em.fork())).toMatchObject(expected);
+      } finally {
+        await behindTriggers((c) => c.query('delete from access_log where sequence = $1', [sequence]));
+      }
     }
     expect(await service.verify(orm.em.fork())).toMatchObject({ valid: true, checkedEntries: h.sequence - h.checkpointSequence, headHash: h.hash });
   });
