@@ -21,4 +21,5 @@ module.exports = {
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   setupFiles: ['<rootDir>/test/setup/env.ts'],
   testTimeout: 30000,
+  reporters: ['default', '<rootDir>/test/setup/summary-reporter.js'],
 };
