@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, webcrypto } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import type { Role } from './roles';
 
@@ -12,10 +12,11 @@ const ISSUER = 'aimex';
 const AUDIENCE = 'aimex-api';
 
 export class TokenService {
-  private readonly secret: Uint8Array;
+  // Imported once: given raw bytes, jose would re-import the key on every sign and verify.
+  private readonly secret: Promise<webcrypto.CryptoKey>;
 
   constructor(jwtSecret: string, private readonly accessTtlSeconds: number) {
-    this.secret = new TextEncoder().encode(jwtSecret);
+    this.secret = importHmacKey(jwtSecret);
   }
 
   async issueAccessToken(claims: AccessClaims, now = new Date()): Promise<{ token: string; expiresAt: Date }> {
@@ -29,14 +30,14 @@ export class TokenService {
       .setIssuedAt(issuedAt)
       .setJti(randomUUID())
       .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
-      .sign(this.secret);
+      .sign(await this.secret);
     return { token, expiresAt };
   }
 
   /** Null for anything not a valid, unexpired token of ours. */
   async verifyAccessToken(token: string): Promise<AccessClaims | null> {
     try {
-      const { payload } = await jwtVerify(token, this.secret, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+      const { payload } = await jwtVerify(token, await this.secret, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
       if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.role !== 'string') return null;
       return { userId: payload.sub, sessionId: payload.sid, role: payload.role as Role };
     } catch {
@@ -44,6 +45,9 @@ export class TokenService {
     }
   }
 }
+
+export const importHmacKey = (secret: string): Promise<webcrypto.CryptoKey> =>
+  webcrypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
 
 /** Opaque secrets (refresh tokens, API keys): random, and stored only as SHA-256. */
 export const newOpaqueToken = (prefix = ''): string => prefix + randomBytes(32).toString('base64url');

@@ -99,7 +99,9 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
           const errors = response.body.kind === 'single' ? response.body.singleResult.errors?.length ?? 0 : 0;
           contextValue.log.info({ operation: contextValue.operationName, viewer: contextValue.viewer.kind, errors, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'graphql request');
           // Written before the response leaves: a staff read is never unlogged.
-          await contextValue.accessReads.flush(contextValue.em.fork(), services.accessLog, contextValue.viewer, contextValue.ip, contextValue.operationName);
+          if (contextValue.accessReads.size > 0) {
+            await contextValue.accessReads.flush(contextValue.em.fork(), services.accessLog, contextValue.viewer, contextValue.ip, contextValue.operationName);
+          }
         },
       };
     },
@@ -112,6 +114,8 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
     hideSchemaDetailsFromClientErrors: production,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
+    // main.ts owns shutdown; Apollo's own signal handlers would race it and hang close().
+    stopOnTerminationSignals: false,
     csrfPrevention: true,
     validationRules: queryLimitRules(config.queryLimits),
     parseOptions: { maxTokens: config.queryLimits.maxTokens },

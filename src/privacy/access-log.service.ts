@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager, Knex } from '@mikro-orm/postgresql';
 import type { Role } from '../auth/roles';
 import { AccessAction, AccessLogEntry } from './access-log.entity';
 
@@ -48,8 +48,9 @@ export class AccessLogService {
    */
   async append(em: EntityManager, inputs: AccessLogInput[]): Promise<AccessLogEntry[]> {
     if (inputs.length === 0) return [];
-    const write = async (tx: EntityManager): Promise<AccessLogEntry[]> => {
-      const [head] = await tx.execute<{ sequence: number; hash: string; lastAt: Date | null }[]>(
+    type Exec = <R>(sql: string, params?: unknown[]) => Promise<R[]>;
+    const write = async (exec: Exec): Promise<AccessLogEntry[]> => {
+      const [head] = await exec<{ sequence: number; hash: string; lastAt: Date | null }>(
         `select h.sequence, h.hash, (select e.at from access_log e where e.sequence = h.sequence) as "lastAt"
          from access_log_head h where h.id = 1 for update`,
       );
@@ -73,13 +74,16 @@ export class AccessLogService {
       const rows = entries.map((e) => {
         params.push(e.sequence, e.id, e.at, e.actorId, e.actorRole, e.action, e.subjectId, e.fields, e.operation,
           e.ipAddress, e.reason, e.previousHash, e.hash);
-        return '(?, ?, ?, ?, ?, ?, ?, array[?]::text[], ?, ?, ?, ?, ?)';
+        return '(?, ?, ?, ?, ?, ?, ?, ?::text[], ?, ?, ?, ?, ?)';
       });
       // The insert trigger checks each entry extends the head, and moves the head.
-      await tx.execute(`insert into access_log (${COLUMNS}) values ${rows.join(', ')}`, params);
+      await exec(`insert into access_log (${COLUMNS}) values ${rows.join(', ')}`, params);
       return entries;
     };
-    return em.isInTransaction() ? write(em) : em.transactional(write);
+    // Straight on the driver (the caller's transaction, or one of its own): no unit of work to fork and flush.
+    const run = (trx: Knex.Transaction) => write(async (sql, params = []) => (await trx.raw(sql, params as never[])).rows);
+    const current = em.getTransactionContext<Knex.Transaction>();
+    return current ? run(current) : em.getConnection().getKnex().transaction(run);
   }
 
   /** Recomputes the chain between two sequences (default: from the retention checkpoint to the head). */

@@ -19,8 +19,12 @@ async function main(): Promise<void> {
     // A normal exit, so --cpu-prof (BENCH_CPU_PROF) writes its profile.
     process.exit(0);
   };
-  process.on('SIGTERM', stop);
-  process.on('disconnect', stop);
+  // Asked over IPC, not by SIGTERM: Apollo Server's own SIGTERM handler
+  // (stopOnTerminationSignals) would race app.close() and hang it.
+  process.on('message', (message) => {
+    if (message === 'stop') void stop();
+  });
+  process.on('disconnect', () => void stop());
 }
 
 main().catch((error) => {

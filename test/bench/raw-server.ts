@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { jwtVerify } from 'jose';
+import { importHmacKey } from '../../src/auth/tokens';
 import { Pool, type PoolClient } from 'pg';
 import { loadConfig } from '../../src/config';
 import { entryHash } from '../../src/privacy/access-log.service';
@@ -17,7 +18,8 @@ import { maskEmail, maskName, maskPhone } from '../../src/privacy/masking';
 const config = loadConfig();
 // The API's MikroORM pool is { min: 0, max: 10 }.
 const pool = new Pool({ connectionString: config.databaseUrl, min: 0, max: 10 });
-const secret = new TextEncoder().encode(config.jwtSecret);
+// Imported once, as TokenService does.
+const secret = importHmacKey(config.jwtSecret);
 
 interface Viewer { userId: string; role: string; status: string; organizationId: string | null; sessionId: string }
 
@@ -37,7 +39,7 @@ async function viewerOf(request: FastifyRequest): Promise<Viewer> {
   if (!match) throw new Unauthenticated();
   let claims: { sub?: unknown; sid?: unknown };
   try {
-    ({ payload: claims } = await jwtVerify(match[1].trim(), secret, { issuer: 'aimex', audience: 'aimex-api', algorithms: ['HS256'] }));
+    ({ payload: claims } = await jwtVerify(match[1].trim(), await secret, { issuer: 'aimex', audience: 'aimex-api', algorithms: ['HS256'] }));
   } catch {
     throw new Unauthenticated();
   }
@@ -58,15 +60,23 @@ async function dataKeyOf(subjectId: string): Promise<Buffer | null> {
 const decrypt = (key: Buffer | null, property: string, subjectId: string, sealed: Buffer | null): string | null =>
   !key || !sealed ? null : open(key, sealed, `User.${property}:${subjectId}`).toString('utf8');
 
-/** AccessLogService.append for one entry: the head lock, one insert, the head update, in one transaction. */
+/**
+ * AccessLogService.append for one entry, in one transaction: the head row
+ * locked (with the last entry's time, so `at` never goes backwards), then one
+ * insert; the database's insert trigger checks the entry extends the head and
+ * moves the head.
+ */
 async function appendRead(viewer: Viewer, subjectId: string, fields: string[], operation: string, ip: string): Promise<void> {
   const client: PoolClient = await pool.connect();
   try {
     await client.query('begin');
-    const { rows: [head] } = await client.query('select sequence, hash from access_log_head where id = 1 for update');
+    const { rows: [head] } = await client.query(`select h.sequence, h.hash, (select e.at from access_log e where e.sequence = h.sequence) as "lastAt"
+         from access_log_head h where h.id = 1 for update`);
+    const now = new Date();
     const entry = {
-      sequence: Number(head.sequence) + 1, id: randomUUID(), at: new Date(), actorId: viewer.userId, actorRole: viewer.role as never,
-      action: 'READ' as never, subjectId, fields: [...fields].sort(), operation, ipAddress: ip, reason: null, previousHash: head.hash as string,
+      sequence: Number(head.sequence) + 1, id: randomUUID(), at: head.lastAt && new Date(head.lastAt) > now ? new Date(head.lastAt) : now,
+      actorId: viewer.userId, actorRole: viewer.role as never, action: 'READ' as never, subjectId, fields: [...fields].sort(), operation,
+      ipAddress: ip, reason: null, previousHash: head.hash as string,
     };
     const hash = entryHash(entry);
     await client.query(
@@ -74,7 +84,6 @@ async function appendRead(viewer: Viewer, subjectId: string, fields: string[], o
       [entry.sequence, entry.id, entry.at, entry.actorId, entry.actorRole, entry.action, entry.subjectId, entry.fields,
         entry.operation, entry.ipAddress, entry.reason, entry.previousHash, hash],
     );
-    await client.query('update access_log_head set sequence = $1, hash = $2 where id = 1', [entry.sequence, hash]);
     await client.query('commit');
   } catch (error) {
     await client.query('rollback').catch(() => {});
@@ -160,8 +169,10 @@ async function main(): Promise<void> {
     await pool.end();
     process.exit(0);
   };
-  process.on('SIGTERM', stop);
-  process.on('disconnect', stop);
+  process.on('message', (message) => {
+    if (message === 'stop') void stop();
+  });
+  process.on('disconnect', () => void stop());
 }
 
 main().catch((error) => {

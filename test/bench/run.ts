@@ -4,13 +4,14 @@
 // them from this one, one after the other, never concurrently.
 //
 // Settings (environment): BENCH_SECONDS (8), BENCH_WARMUP_SECONDS (2),
-// BENCH_CONNECTIONS (10), BENCH_SCENARIOS (processors,me,user),
-// BENCH_CPU_PROF=<dir> (runs the API child with --cpu-prof into <dir>).
+// BENCH_CONNECTIONS (10), BENCH_SCENARIOS (processors,me,user: which, in that order),
+// BENCH_CPU_PROF=<dir> (runs both children with --cpu-prof into <dir>; the
+// file names carry the pids printed at start).
 // Uses its own database aimex_bench (dropped and recreated each run), Redis
 // db 9 and an S3-compatible server on port 4574.
 import 'reflect-metadata';
 import { fork, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -99,7 +100,7 @@ function startChild(script: string, execArgv: string[] = []): Promise<Child> {
 async function stopChild(child: Child | null): Promise<void> {
   if (!child || child.process.exitCode !== null || child.process.signalCode !== null) return;
   const exited = new Promise<void>((done) => child.process.once('exit', () => done()));
-  child.process.kill('SIGTERM');
+  child.process.send('stop');
   const timer = setTimeout(() => child.process.kill('SIGKILL'), 15_000);
   await exited;
   clearTimeout(timer);
@@ -148,7 +149,26 @@ interface Scenario {
   check(data: any): string | null;
 }
 
-interface Run { scenario: Scenario; server: 'api' | 'raw'; result: AutocannonResult; accessLogRows: number | null }
+interface Run { scenario: Scenario; server: 'api' | 'raw'; result: AutocannonResult; accessLogRows: number | null; usage: ProcessUsage | null }
+
+/** CPU seconds and write syscalls of a child so far (Linux /proc; null elsewhere). */
+interface ProcessUsage { cpuSeconds: number; writes: number }
+const CLOCK_TICKS = 100; // USER_HZ: /proc/<pid>/stat counts in hundredths of a second on Linux
+
+function usageOf(pid: number | undefined): ProcessUsage | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const writes = Number(/^syscw:\s*(\d+)/m.exec(io)?.[1]);
+    return { cpuSeconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS, writes };
+  } catch {
+    return null;
+  }
+}
+
+const usageDelta = (before: ProcessUsage | null, after: ProcessUsage | null): ProcessUsage | null =>
+  before && after ? { cpuSeconds: after.cpuSeconds - before.cpuSeconds, writes: after.writes - before.writes } : null;
 
 const failedRequests = (r: AutocannonResult) => r.errors + r.timeouts + r.non2xx + r.mismatches;
 
@@ -159,9 +179,12 @@ async function headSequence(db: Client): Promise<number> {
 
 const pad = (value: string | number, width: number) => String(value).padStart(width);
 const fixed = (value: number, digits = 1) => value.toFixed(digits);
+/** Per answered request; requests in flight at the run's edges make it approximate. */
+const perRequest = (run: Run, pick: (usage: ProcessUsage) => number) =>
+  run.usage && run.result['2xx'] > 0 ? fixed(pick(run.usage) / run.result['2xx'], 2) : '-';
 
 async function main(): Promise<number> {
-  console.log(`AIMEX bench: ${seconds} s per run after ${warmupSeconds} s warm-up, ${connections} connections, one server at a time`);
+  console.log(`AIMEX bench: ${seconds} s per run after ${warmupSeconds} s warm-up (and a first ${warmupSeconds} s warm-up pass over every scenario), ${connections} connections, one server at a time`);
   console.log(`machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), node ${process.version}, ${os.platform()} ${os.release()}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
   let s3: { close: () => Promise<void> } | null = null;
@@ -188,8 +211,8 @@ async function main(): Promise<number> {
     }
 
     const profArgs = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
-    [api, raw] = await Promise.all([startChild('api-server.ts', profArgs), startChild('raw-server.ts')]);
-    if (cpuProfDir) console.log(`API child profiled with --cpu-prof into ${cpuProfDir} (written when it exits)`);
+    [api, raw] = await Promise.all([startChild('api-server.ts', profArgs), startChild('raw-server.ts', profArgs)]);
+    if (cpuProfDir) console.log(`API (pid ${api.process.pid}) and raw (pid ${raw.process.pid}) children profiled with --cpu-prof into ${cpuProfDir} (written when they exit)`);
 
     const member = signUpInput({ email: uniqueEmail('member') });
     const signedUp = await gql(api, 'mutation($input: SignUpInput!) { signUp(input: $input) { user { id } } }', { input: member });
@@ -218,16 +241,14 @@ async function main(): Promise<number> {
         check: (data: any) => (data?.user?.id === memberId && data.user.name === '홍*동' && data.user.phone === '010-****-5678' && /^m\*\*\*@example\.com$/.test(data.user.email)
           ? null : 'user(id) is not the masked member'),
       },
-    ] satisfies Scenario[]).filter((s) => only.includes(s.key));
+    ] satisfies Scenario[]).filter((s) => only.includes(s.key)).sort((a, b) => only.indexOf(a.key) - only.indexOf(b.key));
     if (scenarios.length === 0) throw new Error(`BENCH_SCENARIOS matched nothing (processors, me, user): ${only.join(',')}`);
 
-    const runs: Run[] = [];
-    let failed = 0;
+    // One sampled response each: GraphQL errors fail loudly, and both must answer the same.
+    const prepared = [];
     for (const scenario of scenarios) {
       const body = JSON.stringify({ query: scenario.query, variables: scenario.variables });
       const targets = { api: `${api.url}/graphql`, raw: `${raw.url}${scenario.rawPath}` } as const;
-
-      // One sampled response each: GraphQL errors fail loudly, and both must answer the same.
       const samples = { api: await post(targets.api, body, token), raw: await post(targets.raw, body, token) };
       for (const [server, sample] of Object.entries(samples)) {
         const problem = sample.status !== 200 ? `status ${sample.status}`
@@ -239,23 +260,39 @@ async function main(): Promise<number> {
       if (!isDeepStrictEqual(samples.api.json, samples.raw.json)) {
         throw new Error(`${scenario.label}: raw baseline answers differently\napi: ${samples.api.text}\nraw: ${samples.raw.text}`);
       }
+      const optionsFor = (server: 'api' | 'raw') => ({
+        url: targets[server], method: 'POST', connections, body,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        // Every response is compared with the sample: a changed body counts as a failed request.
+        expectBody: samples[server].text,
+      });
+      prepared.push({ scenario, options: { api: optionsFor('api'), raw: optionsFor('raw') } });
+    }
 
+    const runs: Run[] = [];
+    let failed = 0;
+    // Warm-up of every path first (the JIT, pools, caches), so the first scenario measured is not the cold one.
+    for (const { scenario, options } of prepared) {
       for (const server of ['api', 'raw'] as const) {
-        const options = {
-          url: targets[server], method: 'POST', connections, body,
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-          // Every response is compared with the sample: a changed body counts as a failed request.
-          expectBody: samples[server].text,
-        };
-        const warmup = await autocannon({ ...options, duration: warmupSeconds });
+        const warmup = await autocannon({ ...options[server], duration: warmupSeconds });
         failed += failedRequests(warmup);
+        if (failedRequests(warmup)) console.error(`  warm-up ${scenario.label} ${server}: ${failedRequests(warmup)} failed`);
+      }
+    }
+    for (const { scenario, options } of prepared) {
+      for (const server of ['api', 'raw'] as const) {
+        const warmup = await autocannon({ ...options[server], duration: warmupSeconds });
+        failed += failedRequests(warmup);
+        const pid = (server === 'api' ? api : raw).process.pid;
         const before = scenario.key === 'user' ? await headSequence(db) : null;
-        const result = await autocannon({ ...options, duration: seconds });
+        const usageBefore = usageOf(pid);
+        const result = await autocannon({ ...options[server], duration: seconds });
+        const usage = usageDelta(usageBefore, usageOf(pid));
         const accessLogRows = before === null ? null : (await headSequence(db)) - before;
         failed += failedRequests(result);
-        runs.push({ scenario, server, result, accessLogRows });
+        runs.push({ scenario, server, result, accessLogRows, usage });
         console.log(`  ${scenario.label} ${server}: ${fixed(result.requests.average)} req/s, p99 ${result.latency.p99} ms, ${result['2xx']} ok, ${failedRequests(result)} failed`
-          + (warmup && failedRequests(warmup) ? ` (+${failedRequests(warmup)} failed in warm-up)` : ''));
+          + (failedRequests(warmup) ? ` (+${failedRequests(warmup)} failed in warm-up)` : ''));
       }
     }
 
@@ -270,13 +307,13 @@ async function main(): Promise<number> {
     }
 
     console.log('');
-    console.log(`${'scenario'.padEnd(16)}${'server'.padEnd(8)}${pad('req/s', 10)}${pad('p99 ms', 9)}${pad('mean ms', 9)}${pad('2xx', 9)}${pad('failed', 8)}${pad('logged', 9)}${pad('x raw', 8)}`);
+    console.log(`${'scenario'.padEnd(16)}${'server'.padEnd(8)}${pad('req/s', 10)}${pad('p99 ms', 9)}${pad('mean ms', 9)}${pad('2xx', 9)}${pad('failed', 8)}${pad('logged', 9)}${pad('cpu ms/req', 12)}${pad('writes/req', 12)}${pad('x raw', 8)}`);
     for (const run of runs) {
       const rawRun = runs.find((r) => r.scenario === run.scenario && r.server === 'raw')!;
       const ratio = run.server === 'api' ? fixed(run.result.requests.average / rawRun.result.requests.average, 2) : '';
       console.log(`${run.scenario.label.padEnd(16)}${run.server.padEnd(8)}${pad(fixed(run.result.requests.average), 10)}${pad(run.result.latency.p99, 9)}`
         + `${pad(fixed(run.result.latency.average, 2), 9)}${pad(run.result['2xx'], 9)}${pad(failedRequests(run.result), 8)}`
-        + `${pad(run.accessLogRows ?? '-', 9)}${pad(ratio, 8)}`);
+        + `${pad(run.accessLogRows ?? '-', 9)}${pad(perRequest(run, (u) => u.cpuSeconds * 1000), 12)}${pad(perRequest(run, (u) => u.writes), 12)}${pad(ratio, 8)}`);
     }
     console.log('');
     for (const scenario of scenarios) {
