@@ -39,9 +39,10 @@ export async function resolveS3Endpoint(config: Readonly<Config>, log: Logger): 
 }
 
 /** Prepares the database (create, migrate, seed); run by npm start and test setup alike. */
-export async function prepareDatabase(config: Readonly<Config>): Promise<void> {
+export async function prepareDatabase(config: Readonly<Config>, log?: Logger): Promise<void> {
   await ensureDatabase(config.databaseUrl);
-  const orm = await openOrm(config);
+  // Applied migrations go to our log (npm start), or nowhere (CLI, tests).
+  const orm = await openOrm(config, { logger: (message: string) => log?.info(message), colors: false });
   try {
     await migrate(orm);
     await seedReferenceData(orm.em.fork());

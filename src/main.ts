@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config);
   const s3 = await resolveS3Endpoint(config, log);
-  await prepareDatabase(config);
+  await prepareDatabase(config, log);
 
   // npm start runs one worker process beside the server; npm run worker adds more.
   let worker: ChildProcess | null = null;
