@@ -103,9 +103,16 @@ export class AuthService {
       }
       throw unauthenticated('Email or password is wrong');
     }
+    // Reset only if no lock landed while the password was being checked (a parallel guess may have set one).
+    const [reset] = await ctx.em.execute<{ id: string }[]>(
+      'update users set failed_sign_ins = 0, locked_until = null where id = ? and (locked_until is null or locked_until <= now()) returning id',
+      [user.id],
+    );
+    if (!reset) {
+      await this.logSignIn(ctx, user, AccessAction.SIGN_IN_FAILED, 'account locked');
+      throw rateLimited('Too many failed sign-ins; the account is locked for a while', this.deps.config.signIn.lockSeconds);
+    }
     return inTransaction(ctx.em, async () => {
-      user.failedSignIns = 0;
-      user.lockedUntil = null;
       this.deps.usage.record(ctx.em, user.id, UsageEventType.SIGN_IN, ctx.ip);
       const result = await this.startSession(ctx, user);
       await this.logSignIn(ctx, user, AccessAction.SIGN_IN, null);
