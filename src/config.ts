@@ -35,6 +35,8 @@ export interface Config {
   /** Earlier master keys, kept so data keys wrapped by them can be re-wrapped. */
   retiredMasterKeys: Map<number, Buffer>;
   blindIndexKey: Buffer;
+  /** The key being rotated away from: still tried on look-up until `rotate-blind-index` has run. */
+  previousBlindIndexKey: Buffer | null;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   signIn: { maxFailures: number; lockSeconds: number; perIpLimit: number; perIpWindowSeconds: number };
@@ -147,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     masterKey,
     retiredMasterKeys: retired,
     blindIndexKey: key32('BLIND_INDEX_KEY', env.BLIND_INDEX_KEY || DEV_BLIND_INDEX_KEY),
+    previousBlindIndexKey: env.BLIND_INDEX_KEY_PREVIOUS ? key32('BLIND_INDEX_KEY_PREVIOUS', env.BLIND_INDEX_KEY_PREVIOUS) : null,
     accessTokenTtlSeconds: int(env, 'ACCESS_TOKEN_TTL_SECONDS', 15 * 60),
     refreshTokenTtlSeconds: int(env, 'REFRESH_TOKEN_TTL_SECONDS', 14 * 24 * 3600),
     signIn: {

@@ -13,6 +13,7 @@ import { PolicyService } from './modules/policies/policy.service';
 import { UsageService } from './modules/usage/usage.service';
 import { UserService } from './modules/users/user.service';
 import { AccessLogService } from './privacy/access-log.service';
+import { EmailIndex } from './privacy/email-index';
 import { MasterKeys } from './privacy/key-ring';
 import { PrivacyService } from './privacy/privacy.service';
 import type { Storage } from './storage/storage';
@@ -27,6 +28,7 @@ export interface ServiceDeps {
   tokens: TokenService;
   rateLimiter: RateLimiter;
   master: MasterKeys;
+  emailIndex: EmailIndex;
   accessLog: AccessLogService;
   sessions: SessionService;
   usage: UsageService;
@@ -47,6 +49,7 @@ export function createServices(base: Pick<ServiceDeps, 'config' | 'orm' | 'redis
   deps.tokens = new TokenService(base.config.jwtSecret, base.config.accessTokenTtlSeconds);
   deps.rateLimiter = new RateLimiter(base.redis);
   deps.master = new MasterKeys(base.config);
+  deps.emailIndex = new EmailIndex(base.config);
   deps.accessLog = new AccessLogService();
   deps.sessions = new SessionService(base.config);
   deps.usage = new UsageService(base.orm, base.log);

@@ -7,7 +7,6 @@ import { Organization } from '../modules/organizations/organization.entity';
 import { UsageEventType } from '../modules/usage/usage.entity';
 import { User, UserStatus } from '../modules/users/user.entity';
 import { AccessAction } from '../privacy/access-log.entity';
-import { blindIndex } from '../privacy/cipher';
 import { sealPersonal } from '../privacy/personal-data';
 import type { ServiceDeps } from '../services';
 import { normalizeEmail, normalizePhone, optionalText, requiredText } from '../common/validate';
@@ -28,7 +27,7 @@ export class AuthService {
   constructor(private readonly deps: ServiceDeps) {}
 
   emailIndex(email: string): string {
-    return blindIndex(this.deps.config.blindIndexKey, email);
+    return this.deps.emailIndex.current(email);
   }
 
   async signUp(ctx: Context, input: SignUpInput, channel: ConsentChannel): Promise<AuthResult> {
@@ -50,7 +49,7 @@ export class AuthService {
     }
     this.deps.consents.validate(input.consents);
     const emailIndex = this.emailIndex(email);
-    if (await ctx.em.count(User, { emailIndex })) throw conflict('An account with this email already exists');
+    if (await ctx.em.count(User, { emailIndex: { $in: this.deps.emailIndex.candidates(email) } })) throw conflict('An account with this email already exists');
     const passwordHash = await hashPassword(input.password);
 
     try {
@@ -76,7 +75,7 @@ export class AuthService {
   async signIn(ctx: Context, rawEmail: string, password: string): Promise<AuthResult> {
     await this.checkIpFailures(ctx);
     const email = rawEmail.trim().toLowerCase();
-    const user = await ctx.em.findOne(User, { emailIndex: this.emailIndex(email), status: UserStatus.ACTIVE });
+    const user = await ctx.em.findOne(User, { emailIndex: { $in: this.deps.emailIndex.candidates(email) }, status: UserStatus.ACTIVE });
     const now = Date.now();
     if (user?.lockedUntil && user.lockedUntil.getTime() > now) {
       await this.logSignIn(ctx, user, AccessAction.SIGN_IN_FAILED, 'account locked');

@@ -3,7 +3,6 @@ import { inTransaction } from '../db/transaction';
 import { badInput, conflict } from '../errors';
 import { User } from '../modules/users/user.entity';
 import { AccessAction } from '../privacy/access-log.entity';
-import { blindIndex } from '../privacy/cipher';
 import { KeyRing } from '../privacy/key-ring';
 import { sealPersonal } from '../privacy/personal-data';
 import type { ServiceDeps } from '../services';
@@ -23,14 +22,14 @@ export interface StaffInput {
  * Staff accounts come from the command line (the first ADMIN and PRIVACY_OFFICER)
  * or from setUserRole, never from signUp. The grant is access-logged.
  */
-export async function createStaffAccount(deps: Pick<ServiceDeps, 'config' | 'master' | 'accessLog'>, em: EntityManager, input: StaffInput): Promise<User> {
+export async function createStaffAccount(deps: Pick<ServiceDeps, 'emailIndex' | 'master' | 'accessLog'>, em: EntityManager, input: StaffInput): Promise<User> {
   if (input.role !== Role.ADMIN && input.role !== Role.PRIVACY_OFFICER) throw badInput('role must be ADMIN or PRIVACY_OFFICER', 'role');
   const email = normalizeEmail(input.email);
   checkPasswordPolicy(input.password);
   const name = requiredText(input.name, 'name', 100);
   const phone = normalizePhone(input.phone);
-  const emailIndex = blindIndex(deps.config.blindIndexKey, email);
-  if (await em.count(User, { emailIndex })) throw conflict('An account with this email already exists');
+  const emailIndex = deps.emailIndex.current(email);
+  if (await em.count(User, { emailIndex: { $in: deps.emailIndex.candidates(email) } })) throw conflict('An account with this email already exists');
   const passwordHash = await hashPassword(input.password);
   const keys = new KeyRing(em, deps.master);
   return inTransaction(em, async () => {

@@ -1,6 +1,7 @@
 // npm run cli -- <command> [--flag value ...]
 //   create-staff --email E --password P --name N --phone PH --role ADMIN|PRIVACY_OFFICER
 //   rotate-master-key   (after setting MASTER_KEY/MASTER_KEY_VERSION and listing the old key in MASTER_KEYS_RETIRED)
+//   rotate-blind-index  (after setting BLIND_INDEX_KEY to the new key and BLIND_INDEX_KEY_PREVIOUS to the old one)
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { prepareDatabase } from '../app';
@@ -10,12 +11,14 @@ import { loadConfig } from '../config';
 import { openOrm } from '../db/orm';
 import { AppError } from '../errors';
 import { AccessLogService } from '../privacy/access-log.service';
+import { EmailIndex } from '../privacy/email-index';
 import { MasterKeys } from '../privacy/key-ring';
 import { rotateMasterKey } from '../privacy/key-rotation';
 
 const USAGE = `usage:
   npm run cli -- create-staff --email E --password P --name N --phone PH --role ADMIN|PRIVACY_OFFICER
-  npm run cli -- rotate-master-key`;
+  npm run cli -- rotate-master-key
+  npm run cli -- rotate-blind-index`;
 
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const [command, ...rest] = argv;
@@ -32,10 +35,14 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
       for (const flag of ['email', 'password', 'name', 'phone', 'role'] as const) {
         if (!values[flag]) throw new AppError('BAD_USER_INPUT', `--${flag} is required\n${USAGE}`);
       }
-      const user = await createStaffAccount({ config, master, accessLog: new AccessLogService() }, orm.em.fork(), {
+      const user = await createStaffAccount({ emailIndex: new EmailIndex(config), master, accessLog: new AccessLogService() }, orm.em.fork(), {
         email: values.email!, password: values.password!, name: values.name!, phone: values.phone!, role: values.role as Role,
       });
       return `created ${user.role} ${user.id}`;
+    }
+    if (command === 'rotate-blind-index') {
+      const count = await new EmailIndex(config).rotate(orm.em.fork(), master);
+      return `re-indexed ${count} emails under the current BLIND_INDEX_KEY`;
     }
     if (command === 'rotate-master-key') {
       const count = await rotateMasterKey(orm.em.fork(), master);

@@ -23,6 +23,7 @@ import { createStaffAccount } from '../../src/auth/staff';
 import { loadConfig } from '../../src/config';
 import { openOrm } from '../../src/db/orm';
 import { AccessLogService } from '../../src/privacy/access-log.service';
+import { EmailIndex } from '../../src/privacy/email-index';
 import { MasterKeys } from '../../src/privacy/key-ring';
 import { startLocalS3 } from '../../src/storage/local-s3';
 import { PASSWORD, signUpInput, uniqueEmail } from '../factories/accounts';
@@ -203,7 +204,7 @@ async function main(): Promise<number> {
     const adminEmail = uniqueEmail('admin');
     const orm = await openOrm(config);
     try {
-      await createStaffAccount({ config, master: new MasterKeys(config), accessLog: new AccessLogService() }, orm.em.fork(), {
+      await createStaffAccount({ emailIndex: new EmailIndex(config), master: new MasterKeys(config), accessLog: new AccessLogService() }, orm.em.fork(), {
         email: adminEmail, password: PASSWORD, name: '김관리', phone: '010-9999-0000', role: Role.ADMIN,
       });
     } finally {

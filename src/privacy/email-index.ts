@@ -1,0 +1,51 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Config } from '../config';
+import { User } from '../modules/users/user.entity';
+import { blindIndex } from './cipher';
+import type { MasterKeys } from './key-ring';
+import { KeyRing } from './key-ring';
+import { openPersonal } from './personal-data';
+
+/**
+ * The keyed look-up index of emails. While BLIND_INDEX_KEY is being rotated,
+ * look-ups also try the previous key, so every account keeps signing in until
+ * `rotate-blind-index` has re-indexed it.
+ */
+export class EmailIndex {
+  constructor(private readonly config: Pick<Config, 'blindIndexKey' | 'previousBlindIndexKey'>) {}
+
+  current(normalizedEmail: string): string {
+    return blindIndex(this.config.blindIndexKey, normalizedEmail);
+  }
+
+  candidates(normalizedEmail: string): string[] {
+    const previous = this.config.previousBlindIndexKey;
+    return previous ? [this.current(normalizedEmail), blindIndex(previous, normalizedEmail)] : [this.current(normalizedEmail)];
+  }
+
+  /**
+   * Recomputes every index under the current key from the decrypted email, in
+   * batches (keyset over id); shredded accounts have no readable email and keep
+   * no index. Safe to stop and run again.
+   */
+  async rotate(em: EntityManager, master: MasterKeys, batchSize = 500): Promise<number> {
+    let changed = 0;
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const fork = em.fork();
+      const users = await fork.find(User, { id: { $gt: after }, emailEnc: { $ne: null } }, { orderBy: { id: 'asc' }, limit: batchSize });
+      if (users.length === 0) return changed;
+      const keys = new KeyRing(fork, master);
+      for (const user of users) {
+        const email = openPersonal(await keys.get(user.id), 'User', 'emailEnc', user.id, user.emailEnc);
+        const index = email ? this.current(email) : null;
+        if (index !== user.emailIndex) {
+          user.emailIndex = index;
+          changed += 1;
+        }
+      }
+      await fork.flush();
+      after = users[users.length - 1].id;
+    }
+  }
+}
