@@ -348,6 +348,40 @@ describe('tampering behind the trigger', () => {
   });
 });
 
+describe('retention keeps role changes 3 years', () => {
+  const scratch = scratchDatabase('roles');
+  let orm: MikroORM;
+  let chain: Client;
+
+  beforeAll(async () => {
+    await scratch.prepare();
+    orm = (await openOrm({ databaseUrl: scratch.url })) as MikroORM;
+    chain = new Client({ connectionString: scratch.url });
+    await chain.connect();
+  }, 60000);
+  afterAll(async () => {
+    await chain?.end();
+    await orm?.close(true);
+    await scratch.drop();
+  });
+
+  const DAY = 24 * 3600 * 1000;
+  const at = (daysAgo: number) => new AccessLogService(() => new Date(Date.now() - daysAgo * DAY));
+
+  it('given a role change 2.5 years old, when purged, then the purge stops before it and every later entry is kept', async () => {
+    const [ancient] = await at(6 * 365).append(orm.em.fork(), [{ actorId: null, actorRole: null, action: AccessAction.SIGN_IN_FAILED, subjectId: null, reason: 'ancient' }]);
+    await at(913).append(orm.em.fork(), [{ actorId: null, actorRole: null, action: AccessAction.UPDATE, subjectId: null, fields: ['role'], reason: 'role MEMBER -> ADMIN' }]);
+    await at(800).append(orm.em.fork(), [{ actorId: null, actorRole: null, action: AccessAction.SIGN_IN_FAILED, subjectId: null, reason: 'old but after the role change' }]);
+    await at(0).append(orm.em.fork(), [{ actorId: null, actorRole: null, action: AccessAction.SIGN_IN_FAILED, subjectId: null, reason: 'new' }]);
+
+    expect((await chain.query('select purge_access_log() as removed')).rows[0].removed).toBe(1);
+    const { rows } = await chain.query<{ reason: string }>('select reason from access_log order by sequence');
+    expect(rows.map((r) => r.reason)).toEqual(['role MEMBER -> ADMIN', 'old but after the role change', 'new']);
+    expect((await head(chain)).checkpointHash).toBe(ancient.hash);
+    expect(await new AccessLogService().verify(orm.em.fork())).toMatchObject({ valid: true, checkedEntries: 3 });
+  });
+});
+
 describe('retention: purge_access_log() in a database of its own', () => {
   const scratch = scratchDatabase('chain');
   let orm: MikroORM;
