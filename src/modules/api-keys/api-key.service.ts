@@ -59,12 +59,14 @@ export class ApiKeyService {
    */
   async authenticate(ctx: Pick<Context, 'em'>, secret: string): Promise<Viewer | null> {
     if (!secret.startsWith(SECRET_PREFIX) || secret.length > 200) return null;
-    const [row] = await ctx.em.execute<{ id: string; organizationId: string; scopes: ApiScope[] }[]>(
-      `update api_keys set last_used_at = case when last_used_at is null or last_used_at < now() - interval '1 minute' then now() else last_used_at end
-       where secret_hash = ? and revoked_at is null
-       returning id, organization_id as "organizationId", scopes`,
+    const [row] = await ctx.em.execute<{ id: string; organizationId: string; scopes: ApiScope[]; stale: boolean }[]>(
+      `select id, organization_id as "organizationId", scopes, (last_used_at is null or last_used_at < now() - interval '1 minute') as stale
+       from api_keys where secret_hash = ? and revoked_at is null`,
       [sha256(secret)],
     );
-    return row ? { kind: 'apiKey', apiKeyId: row.id, organizationId: row.organizationId, scopes: row.scopes } : null;
+    if (!row) return null;
+    // A row write only when the recorded time is over a minute old: a busy key is not rewritten per request.
+    if (row.stale) await ctx.em.execute('update api_keys set last_used_at = now() where id = ?', [row.id]);
+    return { kind: 'apiKey', apiKeyId: row.id, organizationId: row.organizationId, scopes: row.scopes };
   }
 }
