@@ -6,11 +6,13 @@ import { OutboxMessage } from '../src/db/outbox.entity';
 /** Every queue name, and the payload each job carries (ids, never personal data). */
 export const QUEUES = {
   maintenance: 'maintenance',
+  datasetValidation: 'dataset-validation',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export interface JobPayloads {
   maintenance: { task: 'expire-sessions' };
+  'dataset-validation': { datasetId: string };
 }
 
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {

@@ -8,13 +8,15 @@ import { createLogger } from '../src/app';
 import { loadConfig, type Config } from '../src/config';
 import { openOrm } from '../src/db/orm';
 import { expireSessions } from './expire-sessions';
+import { failValidation, validateDataset } from '../src/modules/datasets/dataset-validation';
+import { Storage } from '../src/storage/storage';
 import { OutboxRelay, QUEUES, redisConnection, type JobPayloads } from './queues';
 
 export interface RunningWorker {
   close(): Promise<void>;
 }
 
-export async function startWorker(config: Readonly<Config>, options: { orm?: MikroORM; log?: Logger; relayIntervalMs?: number } = {}): Promise<RunningWorker> {
+export async function startWorker(config: Readonly<Config>, options: { orm?: MikroORM; log?: Logger; relayIntervalMs?: number; s3Endpoint?: string } = {}): Promise<RunningWorker> {
   const log = options.log ?? createLogger(config);
   const orm = options.orm ?? (await openOrm(config));
   const connection = redisConnection(config.redisUrl);
@@ -24,7 +26,18 @@ export async function startWorker(config: Readonly<Config>, options: { orm?: Mik
     throw new Error(`Unknown maintenance task ${String(job.data.task)}`);
   }, { connection, concurrency: 1 });
 
-  const workers = [maintenance];
+  const endpoint = options.s3Endpoint ?? config.s3.endpoint;
+  if (!endpoint) throw new Error('The worker needs S3_ENDPOINT (npm start passes the local one)');
+  const storage = new Storage({ ...config.s3, endpoint });
+  const datasetValidation = new Worker<JobPayloads['dataset-validation']>(QUEUES.datasetValidation, async (job) => ({
+    status: await validateDataset(orm, storage, job.data.datasetId),
+  }), { connection, concurrency: 2 });
+  datasetValidation.on('failed', (job) => {
+    // Out of retries: the dataset must not stay VALIDATING for ever.
+    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) void failValidation(orm, storage, job.data.datasetId).catch((error) => log.error({ err: error }, 'could not mark validation failed'));
+  });
+
+  const workers = [maintenance, datasetValidation];
   for (const worker of workers) {
     worker.on('failed', (job, error) => log.warn({ queue: worker.name, jobId: job?.id, attempts: job?.attemptsMade, err: error }, 'job failed'));
   }
@@ -42,6 +55,7 @@ export async function startWorker(config: Readonly<Config>, options: { orm?: Mik
     async close() {
       await relay.stop();
       await Promise.all(workers.map((w) => w.close()));
+      storage.destroy();
       if (!options.orm) await orm.close(true);
     },
   };

@@ -16,6 +16,11 @@ function groupBy<T>(keys: readonly string[], rows: T[], keyOf: (row: T) => strin
 
 export function createLoaders(em: EntityManager) {
   return {
+    userById: new DataLoader<string, User | null>(async (ids) => {
+      const rows = await em.find(User, { id: { $in: [...ids] } });
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
     organizationById: new DataLoader<string, Organization | null>(async (ids) => {
       const rows = await em.find(Organization, { id: { $in: [...ids] } });
       const byId = new Map(rows.map((r) => [r.id, r]));

@@ -7,6 +7,7 @@ import { AuthResolver } from './auth/auth.resolver';
 import { createPermissions } from './auth/permissions';
 import { ApiKeyResolver } from './modules/api-keys/api-key.resolver';
 import { ConsentResolver } from './modules/consents/consent.resolver';
+import { DatasetResolver } from './modules/datasets/dataset.resolver';
 import { OrganizationResolver } from './modules/organizations/organization.resolver';
 import { PolicyResolver } from './modules/policies/policy.resolver';
 import { UserResolver } from './modules/users/user.resolver';
@@ -16,7 +17,7 @@ import { PrivacyResolver } from './privacy/privacy.resolver';
 export const DateTime = new GraphQLScalarType({ ...DateTimeResolver.toConfig(), name: 'DateTime' });
 
 export const RESOLVERS = [
-  AuthResolver, UserResolver, OrganizationResolver, ApiKeyResolver, ConsentResolver, PolicyResolver, PrivacyResolver,
+  AuthResolver, UserResolver, OrganizationResolver, ApiKeyResolver, ConsentResolver, PolicyResolver, PrivacyResolver, DatasetResolver,
 ] as const;
 
 let cached: GraphQLSchema | null = null;

@@ -8,6 +8,7 @@ import { TokenService } from './auth/tokens';
 import type { Config } from './config';
 import { ApiKeyService } from './modules/api-keys/api-key.service';
 import { ConsentService } from './modules/consents/consent.service';
+import { DatasetService } from './modules/datasets/dataset.service';
 import { OrganizationService } from './modules/organizations/organization.service';
 import { PolicyService } from './modules/policies/policy.service';
 import { UsageService } from './modules/usage/usage.service';
@@ -42,6 +43,7 @@ export interface Services extends ServiceDeps {
   organizations: OrganizationService;
   apiKeys: ApiKeyService;
   privacy: PrivacyService;
+  datasets: DatasetService;
 }
 
 export function createServices(base: Pick<ServiceDeps, 'config' | 'orm' | 'redis' | 'storage' | 'log'>): Services {
@@ -61,5 +63,6 @@ export function createServices(base: Pick<ServiceDeps, 'config' | 'orm' | 'redis
     organizations: new OrganizationService(),
     apiKeys: new ApiKeyService(deps),
     privacy: new PrivacyService(deps),
+    datasets: new DatasetService(deps),
   });
 }

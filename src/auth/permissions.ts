@@ -3,6 +3,7 @@ import type { IRules } from 'graphql-shield';
 import { forbidden } from '../errors';
 import { apiKeyRules } from '../modules/api-keys/api-key.rules';
 import { consentRules } from '../modules/consents/consent.rules';
+import { datasetRules } from '../modules/datasets/dataset.rules';
 import { organizationRules } from '../modules/organizations/organization.rules';
 import { policyRules } from '../modules/policies/policy.rules';
 import { userRules } from '../modules/users/user.rules';
@@ -33,7 +34,7 @@ export function mergeRules(...trees: RuleTree[]): Record<string, unknown> {
 
 export const RULE_TREE = mergeRules(
   { PageInfo: allow },
-  authRules, userRules, organizationRules, apiKeyRules, consentRules, policyRules, privacyRules,
+  authRules, userRules, organizationRules, apiKeyRules, consentRules, policyRules, privacyRules, datasetRules,
 );
 
 export function createPermissions() {

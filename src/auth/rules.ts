@@ -29,14 +29,21 @@ export const isAdmin = hasRole('isAdmin', (r) => r === Role.ADMIN);
 export const isPrivacyOfficer = hasRole('isPrivacyOfficer', (r) => r === Role.PRIVACY_OFFICER);
 export const isEnterprise = hasRole('isEnterprise', (r) => r === Role.ENTERPRISE);
 
-/** A partner key with the scope, or an enterprise user (who acts for its own organization). */
-export const hasScopeOrEnterprise = (scope: ApiScope) =>
-  rule(`hasScope_${scope}_orEnterprise`, { cache: 'contextual' })((_p, _a, ctx: Context) => {
-    const denied = identified(ctx);
-    if (denied) return denied;
-    if (ctx.viewer.kind === 'apiKey') return ctx.viewer.scopes.includes(scope) ? true : forbidden(`This API key lacks the ${scope} scope`);
-    return ctx.viewer.kind === 'user' && ctx.viewer.role === Role.ENTERPRISE ? true : forbidden();
-  });
+/** A partner key with the scope, or an enterprise user (who acts for its own organization). One rule per scope: shield refuses two rules of one name. */
+const scopeRules = new Map<ApiScope, ReturnType<ReturnType<typeof rule>>>();
+export function hasScopeOrEnterprise(scope: ApiScope) {
+  let scoped = scopeRules.get(scope);
+  if (!scoped) {
+    scoped = rule(`hasScope_${scope}_orEnterprise`, { cache: 'contextual' })((_p, _a, ctx: Context) => {
+      const denied = identified(ctx);
+      if (denied) return denied;
+      if (ctx.viewer.kind === 'apiKey') return ctx.viewer.scopes.includes(scope) ? true : forbidden(`This API key lacks the ${scope} scope`);
+      return ctx.viewer.kind === 'user' && ctx.viewer.role === Role.ENTERPRISE ? true : forbidden();
+    });
+    scopeRules.set(scope, scoped);
+  }
+  return scoped;
+}
 
 /** The parent object is the viewer's own account. */
 export const isSelf = rule('isSelf', { cache: 'no_cache' })((parent: { id: string }, _a, ctx: Context) =>

@@ -1,4 +1,4 @@
-import { ArrayType, Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/core';
+import { ArrayType, Check, Entity, Enum, Index, PrimaryKey, Property } from '@mikro-orm/core';
 import { registerEnumType } from 'type-graphql';
 import { Role } from '../auth/roles';
 
@@ -18,6 +18,8 @@ registerEnumType(AccessAction, { name: 'AccessAction', description: 'What an acc
  * entry carries the SHA-256 of its predecessor, so any change breaks the chain.
  */
 @Entity({ tableName: 'access_log' })
+// Role grants and changes are kept 3 years: purge_access_log() looks them up by this index.
+@Index({ name: 'access_log_role_changes', expression: `create index "access_log_role_changes" on "access_log" ("sequence") where action = 'UPDATE' and 'role' = any(fields)` })
 @Index({ properties: ['subjectId', 'sequence'] })
 @Index({ properties: ['actorId', 'sequence'] })
 export class AccessLogEntry {
@@ -67,6 +69,7 @@ export class AccessLogEntry {
  * holds the last removed entry so verification starts from a known hash.
  */
 @Entity({ tableName: 'access_log_head' })
+@Check({ name: 'access_log_head_single_row', expression: 'id = 1' })
 export class AccessLogHead {
   @PrimaryKey({ autoincrement: false })
   id!: number;

@@ -29,6 +29,8 @@ export interface PersonalProperty {
 export interface EntityRegistration {
   /** Property holding the subject's id (a relation or uuid column); null for reference data. */
   subject: string | null;
+  /** Why personal properties have no subject (data about people who are not our users); retention alone removes them. */
+  thirdParty?: string;
   personal: Record<string, PersonalProperty>;
   notPersonal: readonly string[];
 }
@@ -113,6 +115,17 @@ export const PERSONAL_DATA_REGISTRY: Record<string, EntityRegistration> = {
       at: { category: DataCategory.SERVICE_USAGE_RECORD, item: 'time' },
     },
     notPersonal: ['id', 'userId'],
+  },
+  Dataset: {
+    subject: null,
+    thirdParty: 'company text may mention people who are not users; validation redacts what it finds, and the files are destroyed once a model is trained',
+    personal: {
+      rawKey: { category: DataCategory.TRAINING_DATA, item: 'uploaded original (S3 object)' },
+      redactedKey: { category: DataCategory.TRAINING_DATA, item: 'redacted copy (S3 object)' },
+      preview: { category: DataCategory.TRAINING_DATA, item: 'first redacted records' },
+    },
+    notPersonal: ['id', 'organization', 'name', 'kind', 'format', 'status', 'sizeBytes', 'checksumSha256', 'recordCount', 'qaPairCount',
+      'issues', 'issueCount', 'piiCounts', 'rawDeletedAt', 'createdBy', 'createdByApiKeyId', 'createdAt', 'updatedAt'],
   },
   OutboxMessage: { subject: null, personal: {}, notPersonal: ['id', 'queue', 'payload', 'createdAt', 'relayedAt', 'attempts'] },
 };

@@ -1,6 +1,8 @@
-import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../context';
 import { ApiKeyType } from '../api-keys/api-key.types';
+import { DatasetStatus } from '../datasets/dataset.entity';
+import { DatasetConnection } from '../datasets/dataset.types';
 import { UserType } from '../users/user.types';
 import { Organization } from './organization.entity';
 import { OrganizationType } from './organization.types';
@@ -15,6 +17,17 @@ export class OrganizationResolver {
   @FieldResolver(() => [UserType], { description: 'Members of the organization and staff; colleagues see name, department and job title only.' })
   members(@Root() organization: Organization, @Ctx() ctx: Context) {
     return ctx.loaders.membersByOrganizationId.load(organization.id);
+  }
+
+  @FieldResolver(() => DatasetConnection, { description: "The organization's datasets, oldest first." })
+  datasets(
+    @Root() organization: Organization,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20, description: 'Page size, 1 to 100.' }) first: number | null,
+    @Arg('after', () => String, { nullable: true, description: 'Cursor from the previous page.' }) after: string | null,
+    @Arg('status', () => DatasetStatus, { nullable: true, description: 'Only datasets in this status.' }) status: DatasetStatus | null,
+    @Ctx() ctx: Context,
+  ) {
+    return ctx.services.datasets.listForOrganization(ctx, organization.id, first ?? 20, after, status);
   }
 
   @FieldResolver(() => [ApiKeyType], { description: "The organization's partner API keys (secrets are never shown again)." })

@@ -1,5 +1,6 @@
 import { and, or } from 'graphql-shield';
-import { allow, isEnterprise, isIdentified, isOwnOrganization, isStaff, isUser } from '../../auth/rules';
+import { ApiScope } from '../../auth/roles';
+import { allow, hasScopeOrEnterprise, isEnterprise, isIdentified, isOwnOrganization, isStaff, isUser } from '../../auth/rules';
 
 export const organizationRules = {
   Query: { organization: isIdentified },
@@ -10,5 +11,6 @@ export const organizationRules = {
     // People only: a partner key never learns who works there.
     members: or(and(isUser, isOwnOrganization), isStaff),
     apiKeys: or(and(isEnterprise, isOwnOrganization), isStaff),
+    datasets: or(and(hasScopeOrEnterprise(ApiScope.DATASETS_WRITE), isOwnOrganization), isStaff),
   },
 };

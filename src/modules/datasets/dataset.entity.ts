@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { Entity, Enum, Index, ManyToOne, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { registerEnumType } from 'type-graphql';
+import { Organization } from '../organizations/organization.entity';
+import { User } from '../users/user.entity';
+
+export enum DatasetKind {
+  QA_CONVERSATION = 'QA_CONVERSATION',
+  CHARACTER_PROFILE = 'CHARACTER_PROFILE',
+  PRODUCT_INFO = 'PRODUCT_INFO',
+  MARKETING_MATERIAL = 'MARKETING_MATERIAL',
+  GENERAL_TEXT = 'GENERAL_TEXT',
+}
+export enum DatasetFormat {
+  CSV = 'CSV',
+  JSON = 'JSON',
+  JSONL = 'JSONL',
+  TXT = 'TXT',
+  MD = 'MD',
+}
+export enum DatasetStatus {
+  AWAITING_UPLOAD = 'AWAITING_UPLOAD',
+  VALIDATING = 'VALIDATING',
+  READY = 'READY',
+  INVALID = 'INVALID',
+  CONSUMED = 'CONSUMED',
+  DELETED = 'DELETED',
+}
+registerEnumType(DatasetKind, { name: 'DatasetKind', description: 'What a dataset holds.' });
+registerEnumType(DatasetFormat, { name: 'DatasetFormat', description: 'The file format of a dataset.' });
+registerEnumType(DatasetStatus, { name: 'DatasetStatus', description: 'Where a dataset stands: upload, validation, use, destruction.' });
+
+export interface StoredIssue { line: number | null; message: string }
+export interface StoredRecord { question?: string; answer?: string; text?: string }
+
+/**
+ * An organization's training text. The original and its redacted copy live in
+ * S3; only counts, issues, PII counts and a short redacted preview are here.
+ */
+@Entity({ tableName: 'datasets' })
+@Index({ properties: ['organization', 'createdAt'] })
+export class Dataset {
+  [OptionalProps]?: 'status' | 'createdAt' | 'updatedAt' | 'issues' | 'piiCounts' | 'preview' | 'issueCount';
+
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @ManyToOne(() => Organization, { deleteRule: 'cascade' })
+  organization!: Organization;
+
+  @Property({ type: 'text' })
+  name!: string;
+
+  @Enum({ items: () => DatasetKind })
+  kind!: DatasetKind;
+
+  @Enum({ items: () => DatasetFormat })
+  format!: DatasetFormat;
+
+  @Enum({ items: () => DatasetStatus })
+  status: DatasetStatus = DatasetStatus.AWAITING_UPLOAD;
+
+  /** Declared at creation, then the real size once uploaded. */
+  @Property({ type: 'integer', nullable: true })
+  sizeBytes: number | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  checksumSha256: string | null = null;
+
+  @Property({ type: 'integer', nullable: true })
+  recordCount: number | null = null;
+
+  @Property({ type: 'integer', nullable: true })
+  qaPairCount: number | null = null;
+
+  /** The first 100 issues; issueCount counts them all. */
+  @Property({ type: 'json' })
+  issues: StoredIssue[] = [];
+
+  @Property({ type: 'integer' })
+  issueCount: number = 0;
+
+  @Property({ type: 'json' })
+  piiCounts: Record<string, number> = {};
+
+  /** The first redacted records, for preview. */
+  @Property({ type: 'json' })
+  preview: StoredRecord[] = [];
+
+  @Property({ type: 'text', nullable: true })
+  rawKey: string | null = null;
+
+  @Property({ type: 'text', nullable: true })
+  redactedKey: string | null = null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  rawDeletedAt: Date | null = null;
+
+  @ManyToOne(() => User, { nullable: true, deleteRule: 'set null' })
+  createdBy: User | null = null;
+
+  /** Set when a partner API key created it. */
+  @Property({ type: 'uuid', nullable: true })
+  createdByApiKeyId: string | null = null;
+
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+
+  @Property({ type: 'timestamptz', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}

@@ -1,0 +1,118 @@
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { connectionTypes } from '../../common/pagination';
+import { DatasetFormat, DatasetKind, DatasetStatus } from './dataset.entity';
+
+export enum PiiType {
+  EMAIL = 'EMAIL',
+  PHONE = 'PHONE',
+  RESIDENT_REGISTRATION_NUMBER = 'RESIDENT_REGISTRATION_NUMBER',
+  CARD_NUMBER = 'CARD_NUMBER',
+  BANK_ACCOUNT = 'BANK_ACCOUNT',
+  PASSPORT_NUMBER = 'PASSPORT_NUMBER',
+  IP_ADDRESS = 'IP_ADDRESS',
+}
+registerEnumType(PiiType, { name: 'PiiType', description: 'Kinds of personal data found and redacted in text.' });
+
+@ObjectType('Dataset', { description: "An organization's training text: uploaded, validated, redacted, and destroyed once a model is trained on it." })
+export class DatasetType {
+  @Field(() => ID, { description: 'Identifier.' })
+  id!: string;
+
+  @Field({ description: 'Name given at creation.' })
+  name!: string;
+
+  @Field(() => DatasetKind, { description: 'What it holds.' })
+  kind!: DatasetKind;
+
+  @Field(() => DatasetFormat, { description: 'File format.' })
+  format!: DatasetFormat;
+
+  @Field(() => DatasetStatus, { description: 'Where it stands.' })
+  status!: DatasetStatus;
+
+  @Field(() => Int, { nullable: true, description: 'Size in bytes: declared until uploaded, then measured.' })
+  sizeBytes!: number | null;
+
+  @Field(() => String, { nullable: true, description: 'SHA-256 of the uploaded file, hex.' })
+  checksumSha256!: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Records found by validation.' })
+  recordCount!: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Question-answer pairs among them.' })
+  qaPairCount!: number | null;
+
+  @Field(() => Date, { nullable: true, description: 'When the uploaded original was destroyed (after training, or on deletion).' })
+  rawDeletedAt!: Date | null;
+
+  @Field({ description: 'When it was created.' })
+  createdAt!: Date;
+
+  @Field({ description: 'When it last changed.' })
+  updatedAt!: Date;
+}
+
+@ObjectType({ description: 'How many findings of one kind of personal data validation redacted.' })
+export class PiiFinding {
+  @Field(() => PiiType, { description: 'The kind.' })
+  type!: PiiType;
+
+  @Field(() => Int, { description: 'How many were found (and replaced by a placeholder).' })
+  count!: number;
+}
+
+@ObjectType({ description: 'A problem validation found.' })
+export class DatasetIssue {
+  @Field(() => Int, { nullable: true, description: '1-based line (or record) number in the uploaded file.' })
+  line!: number | null;
+
+  @Field({ description: 'What is wrong.' })
+  message!: string;
+}
+
+@ObjectType({ description: 'One record as the model will see it.' })
+export class DatasetRecord {
+  @Field(() => String, { nullable: true, description: 'After redaction: no personal data leaves validation.' })
+  question?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The answer of a question-answer pair, redacted.' })
+  answer?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'A text record, redacted.' })
+  text?: string | null;
+}
+
+export const { Edge: DatasetEdge, Connection: DatasetConnection } = connectionTypes('Dataset', DatasetType, 'dataset');
+
+@InputType({ description: 'A new dataset: declare an upload, or give the content inline.' })
+export class CreateDatasetInput {
+  @Field(() => ID, { description: 'The organization it belongs to.' })
+  organizationId!: string;
+
+  @Field({ description: 'Name (1 to 200 characters).' })
+  name!: string;
+
+  @Field(() => DatasetKind, { description: 'What it holds.' })
+  kind!: DatasetKind;
+
+  @Field(() => DatasetFormat, { description: 'File format.' })
+  format!: DatasetFormat;
+
+  @Field(() => Int, { nullable: true, description: 'Declared size of the upload; over the limit is refused.' })
+  sizeBytes?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'Inline content (at most 1 MiB) instead of an upload: validation starts at once.' })
+  content?: string | null;
+}
+
+@ObjectType({ description: 'A created dataset and where to upload its file.' })
+export class DatasetUpload {
+  @Field(() => DatasetType, { description: 'The dataset.' })
+  dataset!: unknown;
+
+  @Field(() => String, { nullable: true, description: 'Pre-signed PUT URL; null when content was given inline.' })
+  uploadUrl!: string | null;
+
+  @Field(() => Date, { nullable: true, description: 'When the upload URL stops working.' })
+  uploadExpiresAt!: Date | null;
+}
