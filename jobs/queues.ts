@@ -7,12 +7,14 @@ import { OutboxMessage } from '../src/db/outbox.entity';
 export const QUEUES = {
   maintenance: 'maintenance',
   datasetValidation: 'dataset-validation',
+  training: 'training',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export interface JobPayloads {
   maintenance: { task: 'expire-sessions' };
   'dataset-validation': { datasetId: string };
+  training: { trainingJobId: string };
 }
 
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {

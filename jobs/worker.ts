@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../src/config';
 import { openOrm } from '../src/db/orm';
 import { expireSessions } from './expire-sessions';
 import { failValidation, validateDataset } from '../src/modules/datasets/dataset-validation';
+import { failTraining, runTraining } from '../src/modules/models/training';
 import { Storage } from '../src/storage/storage';
 import { OutboxRelay, QUEUES, redisConnection, type JobPayloads } from './queues';
 
@@ -37,7 +38,15 @@ export async function startWorker(config: Readonly<Config>, options: { orm?: Mik
     if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) void failValidation(orm, storage, job.data.datasetId).catch((error) => log.error({ err: error }, 'could not mark validation failed'));
   });
 
-  const workers = [maintenance, datasetValidation];
+  // Training is CPU-bound: one at a time per worker process; run more workers to train more.
+  const training = new Worker<JobPayloads['training']>(QUEUES.training, async (job) => ({
+    status: await runTraining(orm, storage, log, job.data.trainingJobId),
+  }), { connection, concurrency: 1, lockDuration: 120_000 });
+  training.on('failed', (job, error) => {
+    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) void failTraining(orm, job.data.trainingJobId, error.message).catch((e) => log.error({ err: e }, 'could not mark training failed'));
+  });
+
+  const workers = [maintenance, datasetValidation, training];
   for (const worker of workers) {
     worker.on('failed', (job, error) => log.warn({ queue: worker.name, jobId: job?.id, attempts: job?.attemptsMade, err: error }, 'job failed'));
   }

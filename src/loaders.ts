@@ -2,6 +2,8 @@ import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApiKey } from './modules/api-keys/api-key.entity';
 import { ConsentEvent } from './modules/consents/consent.entity';
+import { Dataset } from './modules/datasets/dataset.entity';
+import { InfluencerModel, ModelVersion, TrainingJob } from './modules/models/model.entity';
 import { Organization } from './modules/organizations/organization.entity';
 import { User } from './modules/users/user.entity';
 
@@ -14,6 +16,14 @@ function groupBy<T>(keys: readonly string[], rows: T[], keyOf: (row: T) => strin
   return keys.map((k) => groups.get(k)!);
 }
 
+function byId<T extends { id: string }>(em: EntityManager, entity: new () => T) {
+  return new DataLoader<string, T | null>(async (ids) => {
+    const rows = (await em.find(entity as never, { id: { $in: [...ids] } } as never)) as T[];
+    const found = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => found.get(id) ?? null);
+  });
+}
+
 export function createLoaders(em: EntityManager) {
   return {
     userById: new DataLoader<string, User | null>(async (ids) => {
@@ -21,6 +31,22 @@ export function createLoaders(em: EntityManager) {
       const byId = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => byId.get(id) ?? null);
     }),
+    modelById: byId(em, InfluencerModel),
+    modelVersionById: byId(em, ModelVersion),
+    modelVersionsByModelId: new DataLoader<string, ModelVersion[]>(async (ids) => {
+      const rows = await em.find(ModelVersion, { model: { $in: [...ids] } }, { orderBy: { version: 'asc' } });
+      return groupBy(ids, rows, (v) => v.model.id);
+    }),
+    trainingJobsByModelId: new DataLoader<string, TrainingJob[]>(async (ids) => {
+      const rows = await em.find(TrainingJob, { model: { $in: [...ids] } }, { orderBy: { createdAt: 'desc', id: 'desc' } });
+      return groupBy(ids, rows, (j) => j.model.id);
+    }),
+    /** Keyed by a job's list of dataset ids; one query for all jobs of the request. */
+    datasetsByIds: new DataLoader<string[], Dataset[], string>(async (lists) => {
+      const rows = await em.find(Dataset, { id: { $in: [...new Set(lists.flat())] } });
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return lists.map((ids) => ids.map((id) => byId.get(id)).filter((d): d is Dataset => !!d));
+    }, { cacheKeyFn: (ids) => ids.join(',') }),
     organizationById: new DataLoader<string, Organization | null>(async (ids) => {
       const rows = await em.find(Organization, { id: { $in: [...ids] } });
       const byId = new Map(rows.map((r) => [r.id, r]));

@@ -8,6 +8,7 @@ import { createPermissions } from './auth/permissions';
 import { ApiKeyResolver } from './modules/api-keys/api-key.resolver';
 import { ConsentResolver } from './modules/consents/consent.resolver';
 import { DatasetResolver } from './modules/datasets/dataset.resolver';
+import { GeneratedContentResolver, ModelResolver, TrainingJobResolver } from './modules/models/model.resolver';
 import { OrganizationResolver } from './modules/organizations/organization.resolver';
 import { PolicyResolver } from './modules/policies/policy.resolver';
 import { UserResolver } from './modules/users/user.resolver';
@@ -18,6 +19,7 @@ export const DateTime = new GraphQLScalarType({ ...DateTimeResolver.toConfig(), 
 
 export const RESOLVERS = [
   AuthResolver, UserResolver, OrganizationResolver, ApiKeyResolver, ConsentResolver, PolicyResolver, PrivacyResolver, DatasetResolver,
+  ModelResolver, TrainingJobResolver, GeneratedContentResolver,
 ] as const;
 
 let cached: GraphQLSchema | null = null;

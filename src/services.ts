@@ -9,6 +9,7 @@ import type { Config } from './config';
 import { ApiKeyService } from './modules/api-keys/api-key.service';
 import { ConsentService } from './modules/consents/consent.service';
 import { DatasetService } from './modules/datasets/dataset.service';
+import { ModelService } from './modules/models/model.service';
 import { OrganizationService } from './modules/organizations/organization.service';
 import { PolicyService } from './modules/policies/policy.service';
 import { UsageService } from './modules/usage/usage.service';
@@ -44,6 +45,7 @@ export interface Services extends ServiceDeps {
   apiKeys: ApiKeyService;
   privacy: PrivacyService;
   datasets: DatasetService;
+  models: ModelService;
 }
 
 export function createServices(base: Pick<ServiceDeps, 'config' | 'orm' | 'redis' | 'storage' | 'log'>): Services {
@@ -64,5 +66,6 @@ export function createServices(base: Pick<ServiceDeps, 'config' | 'orm' | 'redis
     apiKeys: new ApiKeyService(deps),
     privacy: new PrivacyService(deps),
     datasets: new DatasetService(deps),
+    models: new ModelService(deps),
   });
 }

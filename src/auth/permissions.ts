@@ -4,6 +4,7 @@ import { forbidden } from '../errors';
 import { apiKeyRules } from '../modules/api-keys/api-key.rules';
 import { consentRules } from '../modules/consents/consent.rules';
 import { datasetRules } from '../modules/datasets/dataset.rules';
+import { modelRules } from '../modules/models/model.rules';
 import { organizationRules } from '../modules/organizations/organization.rules';
 import { policyRules } from '../modules/policies/policy.rules';
 import { userRules } from '../modules/users/user.rules';
@@ -34,7 +35,7 @@ export function mergeRules(...trees: RuleTree[]): Record<string, unknown> {
 
 export const RULE_TREE = mergeRules(
   { PageInfo: allow },
-  authRules, userRules, organizationRules, apiKeyRules, consentRules, policyRules, privacyRules, datasetRules,
+  authRules, userRules, organizationRules, apiKeyRules, consentRules, policyRules, privacyRules, datasetRules, modelRules,
 );
 
 export function createPermissions() {

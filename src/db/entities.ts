@@ -1,6 +1,7 @@
 import { ApiKey } from '../modules/api-keys/api-key.entity';
 import { ConsentEvent, ConsentPurposeDefinition } from '../modules/consents/consent.entity';
 import { Dataset } from '../modules/datasets/dataset.entity';
+import { GeneratedContent, InfluencerModel, ModelVersion, TrainingJob } from '../modules/models/model.entity';
 import { Organization } from '../modules/organizations/organization.entity';
 import { PrivacyPolicy, Processor, RetentionPolicy } from '../modules/policies/policy.entity';
 import { UsageEvent, WebVisit } from '../modules/usage/usage.entity';
@@ -14,5 +15,5 @@ import { OutboxMessage } from './outbox.entity';
 export const ENTITIES = [
   User, Organization, Session, RefreshToken, ApiKey, ConsentEvent, ConsentPurposeDefinition,
   PrivacyPolicy, RetentionPolicy, Processor, SubjectKey, AccessLogEntry, AccessLogHead,
-  WebVisit, UsageEvent, OutboxMessage, Dataset,
+  WebVisit, UsageEvent, OutboxMessage, Dataset, InfluencerModel, ModelVersion, TrainingJob, GeneratedContent,
 ];

@@ -127,6 +127,15 @@ export const PERSONAL_DATA_REGISTRY: Record<string, EntityRegistration> = {
     notPersonal: ['id', 'organization', 'name', 'kind', 'format', 'status', 'sizeBytes', 'checksumSha256', 'recordCount', 'qaPairCount',
       'issues', 'issueCount', 'piiCounts', 'rawDeletedAt', 'createdBy', 'createdByApiKeyId', 'createdAt', 'updatedAt'],
   },
+  InfluencerModel: { subject: null, personal: {}, notPersonal: ['id', 'organization', 'name', 'description', 'persona', 'status', 'activeVersionId', 'createdAt', 'updatedAt'] },
+  // The artifact holds redacted text only; its key is not personal.
+  ModelVersion: { subject: null, personal: {}, notPersonal: ['id', 'model', 'version', 'backend', 'metrics', 'artifactKey', 'artifactSizeBytes', 'trainedOnDatasetIds', 'trainingJobId', 'createdAt'] },
+  TrainingJob: { subject: null, personal: {}, notPersonal: ['id', 'model', 'status', 'backend', 'progress', 'attempts', 'error', 'datasetIds', 'resultVersionId', 'events', 'cancelRequested', 'createdAt', 'startedAt', 'finishedAt'] },
+  GeneratedContent: {
+    subject: 'createdById',
+    personal: { createdAt: { category: DataCategory.SERVICE_USAGE_RECORD, item: 'content generation time' } },
+    notPersonal: ['id', 'model', 'modelVersion', 'kind', 'text', 'aiGenerated', 'disclosure', 'createdById', 'createdByApiKeyId'],
+  },
   OutboxMessage: { subject: null, personal: {}, notPersonal: ['id', 'queue', 'payload', 'createdAt', 'relayedAt', 'attempts'] },
 };
 

@@ -3,6 +3,7 @@ import type { Context } from '../../context';
 import { ApiKeyType } from '../api-keys/api-key.types';
 import { DatasetStatus } from '../datasets/dataset.entity';
 import { DatasetConnection } from '../datasets/dataset.types';
+import { InfluencerModelConnection } from '../models/model.types';
 import { UserType } from '../users/user.types';
 import { Organization } from './organization.entity';
 import { OrganizationType } from './organization.types';
@@ -17,6 +18,16 @@ export class OrganizationResolver {
   @FieldResolver(() => [UserType], { description: 'Members of the organization and staff; colleagues see name, department and job title only.' })
   members(@Root() organization: Organization, @Ctx() ctx: Context) {
     return ctx.loaders.membersByOrganizationId.load(organization.id);
+  }
+
+  @FieldResolver(() => InfluencerModelConnection, { description: "The organization's influencer models, oldest first." })
+  models(
+    @Root() organization: Organization,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20, description: 'Page size, 1 to 100.' }) first: number | null,
+    @Arg('after', () => String, { nullable: true, description: 'Cursor from the previous page.' }) after: string | null,
+    @Ctx() ctx: Context,
+  ) {
+    return ctx.services.models.list(ctx, organization.id, first ?? 20, after);
   }
 
   @FieldResolver(() => DatasetConnection, { description: "The organization's datasets, oldest first." })

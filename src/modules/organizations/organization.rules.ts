@@ -11,6 +11,7 @@ export const organizationRules = {
     // People only: a partner key never learns who works there.
     members: or(and(isUser, isOwnOrganization), isStaff),
     apiKeys: or(and(isEnterprise, isOwnOrganization), isStaff),
+    models: or(and(hasScopeOrEnterprise(ApiScope.MODELS_READ), isOwnOrganization), isStaff),
     datasets: or(and(hasScopeOrEnterprise(ApiScope.DATASETS_WRITE), isOwnOrganization), isStaff),
   },
 };

@@ -1,0 +1,188 @@
+import type { FilterQuery } from '@mikro-orm/core';
+import { enqueue } from '../../../jobs/queues';
+import { ApiScope, isStaffRole, Role } from '../../auth/roles';
+import { isUuid } from '../../common/ids';
+import { paginate, type Page } from '../../common/pagination';
+import { optionalText, requiredText, stringList } from '../../common/validate';
+import type { Context } from '../../context';
+import { inTransaction } from '../../db/transaction';
+import { badInput, conflict, notFound } from '../../errors';
+import type { ServiceDeps } from '../../services';
+import { Dataset, DatasetStatus } from '../datasets/dataset.entity';
+import { Organization } from '../organizations/organization.entity';
+import {
+  ContentKind, GeneratedContent, InfluencerModel, ModelStatus, ModelVersion, type PersonaData, TrainingBackend, TrainingJob, TrainingJobStatus,
+} from './model.entity';
+import type { CreateModelInput, GenerateContentInput, PersonaInput, TrainModelInput, UpdateModelInput } from './model.types';
+import { disclosureFor, respond, type RetrievalArtifact } from './retrieval-model';
+
+const LANGUAGES = ['ko', 'en', 'ja', 'zh'];
+const ARTIFACT_CACHE_SIZE = 20;
+
+export function personaFrom(input: PersonaInput): PersonaData {
+  const language = (input.language ?? 'ko').trim().toLowerCase();
+  if (!LANGUAGES.includes(language)) throw badInput(`persona.language must be one of ${LANGUAGES.join(', ')}`, 'persona.language');
+  return {
+    displayName: requiredText(input.displayName, 'persona.displayName', 50),
+    bio: optionalText(input.bio, 'persona.bio', 500),
+    tone: optionalText(input.tone, 'persona.tone', 100),
+    speakingStyle: optionalText(input.speakingStyle, 'persona.speakingStyle', 100),
+    catchphrases: stringList(input.catchphrases ?? [], 'persona.catchphrases', 10, 100),
+    brandValues: stringList(input.brandValues ?? [], 'persona.brandValues', 10, 50),
+    language,
+  };
+}
+
+export class ModelService {
+  private readonly artifacts = new Map<string, RetrievalArtifact>();
+
+  constructor(private readonly deps: ServiceDeps) {}
+
+  /** People and keys of the model's organization, and staff, see it; others get NOT_FOUND. */
+  async findVisible(ctx: Context, id: string): Promise<InfluencerModel> {
+    const model = isUuid(id) ? await ctx.em.findOne(InfluencerModel, id) : null;
+    const viewer = ctx.viewer;
+    const visible = model && viewer.kind !== 'anonymous'
+      && (viewer.organizationId === model.organization.id || (viewer.kind === 'user' && isStaffRole(viewer.role)));
+    if (!visible) throw notFound('Model');
+    return model;
+  }
+
+  /** Only the organization's enterprise users change its models. */
+  private async findOwned(ctx: Context, id: string): Promise<InfluencerModel> {
+    const model = await this.findVisible(ctx, id);
+    const viewer = ctx.viewer;
+    if (viewer.kind !== 'user' || viewer.role !== Role.ENTERPRISE || viewer.organizationId !== model.organization.id) throw notFound('Model');
+    return model;
+  }
+
+  list(ctx: Context, organizationId: string, first: number, after: string | null | undefined): Promise<Page<InfluencerModel>> {
+    return paginate(ctx.em, InfluencerModel, { organization: organizationId } as FilterQuery<InfluencerModel>, first, after);
+  }
+
+  async create(ctx: Context, input: CreateModelInput): Promise<InfluencerModel> {
+    const viewer = ctx.viewer;
+    if (viewer.kind !== 'user' || viewer.role !== Role.ENTERPRISE || viewer.organizationId !== input.organizationId || !isUuid(input.organizationId)) {
+      throw notFound('Organization');
+    }
+    const model = ctx.em.create(InfluencerModel, {
+      organization: ctx.em.getReference(Organization, input.organizationId),
+      name: requiredText(input.name, 'name', 100),
+      description: optionalText(input.description, 'description', 1000),
+      persona: personaFrom(input.persona),
+    });
+    await ctx.em.flush();
+    return model;
+  }
+
+  async update(ctx: Context, id: string, input: UpdateModelInput): Promise<InfluencerModel> {
+    const model = await this.findOwned(ctx, id);
+    if (model.status === ModelStatus.ARCHIVED) throw conflict('An archived model cannot change');
+    if (input.name !== undefined) model.name = requiredText(input.name, 'name', 100);
+    if (input.description !== undefined) model.description = optionalText(input.description, 'description', 1000);
+    if (input.persona) model.persona = personaFrom(input.persona);
+    await ctx.em.flush();
+    return model;
+  }
+
+  async archive(ctx: Context, id: string): Promise<InfluencerModel> {
+    const model = await this.findOwned(ctx, id);
+    if (model.status === ModelStatus.TRAINING) throw conflict('Cancel its training first');
+    model.status = ModelStatus.ARCHIVED;
+    await ctx.em.flush();
+    return model;
+  }
+
+  async activateVersion(ctx: Context, modelId: string, version: number): Promise<InfluencerModel> {
+    const model = await this.findOwned(ctx, modelId);
+    if (model.status === ModelStatus.ARCHIVED) throw conflict('An archived model cannot change');
+    const found = await ctx.em.findOne(ModelVersion, { model, version });
+    if (!found) throw badInput(`Version ${version} does not exist`, 'version');
+    model.activeVersionId = found.id;
+    if (model.status !== ModelStatus.TRAINING) model.status = ModelStatus.READY;
+    await ctx.em.flush();
+    return model;
+  }
+
+  async train(ctx: Context, input: TrainModelInput): Promise<TrainingJob> {
+    const model = await this.findOwned(ctx, input.modelId);
+    if (model.status === ModelStatus.ARCHIVED) throw conflict('An archived model cannot be trained');
+    const backend = input.backend ?? TrainingBackend.LOCAL;
+    if (backend === TrainingBackend.RUNPOD) {
+      // Refused, not faked: the RunPod client and its loopback stand-in are not built yet.
+      throw badInput('The RUNPOD backend is not available on this server yet; use LOCAL', 'backend');
+    }
+    const ids = [...new Set(input.datasetIds)];
+    if (ids.length === 0 || ids.length > 20) throw badInput('Name 1 to 20 datasets', 'datasetIds');
+    const datasets = ids.every(isUuid) ? await ctx.em.find(Dataset, { id: { $in: ids }, organization: model.organization.id }) : [];
+    if (datasets.length !== ids.length) throw notFound('Dataset');
+    const unready = datasets.filter((d) => d.status !== DatasetStatus.READY);
+    if (unready.length) throw badInput(`Datasets must be READY: ${unready.map((d) => `${d.id} is ${d.status}`).join(', ')}`, 'datasetIds');
+    return inTransaction(ctx.em, async () => {
+      // One training at a time per model: the row lock makes the check race-free.
+      await ctx.em.execute('select id from influencer_models where id = ? for update', [model.id]);
+      const running = await ctx.em.count(TrainingJob, { model, status: { $in: [TrainingJobStatus.QUEUED, TrainingJobStatus.RUNNING] } });
+      if (running) throw conflict('This model is already training');
+      const job = ctx.em.create(TrainingJob, { model, backend, datasetIds: ids, events: [{ at: new Date().toISOString(), message: 'queued' }] });
+      model.status = ModelStatus.TRAINING;
+      enqueue(ctx.em, 'training', { trainingJobId: job.id });
+      return job;
+    });
+  }
+
+  async findJob(ctx: Context, id: string): Promise<TrainingJob> {
+    const job = isUuid(id) ? await ctx.em.findOne(TrainingJob, id) : null;
+    if (!job) throw notFound('Training job');
+    await this.findVisible(ctx, job.model.id).catch(() => { throw notFound('Training job'); });
+    return job;
+  }
+
+  /** Queued jobs stop at once; a running one stops at its next checkpoint. */
+  async cancel(ctx: Context, id: string): Promise<TrainingJob> {
+    const job = await this.findJob(ctx, id);
+    await this.findOwned(ctx, job.model.id).catch(() => { throw notFound('Training job'); });
+    if (job.status !== TrainingJobStatus.QUEUED && job.status !== TrainingJobStatus.RUNNING) {
+      throw conflict(`The job is already ${job.status}`);
+    }
+    await inTransaction(ctx.em, async () => {
+      job.cancelRequested = true;
+      job.status = TrainingJobStatus.CANCELLED;
+      job.finishedAt = new Date();
+      job.events = [...job.events, { at: new Date().toISOString(), message: 'cancelled' }];
+      const model = await ctx.em.findOneOrFail(InfluencerModel, job.model.id);
+      if (model.status === ModelStatus.TRAINING) model.status = model.activeVersionId ? ModelStatus.READY : ModelStatus.DRAFT;
+    });
+    return job;
+  }
+
+  async generate(ctx: Context, input: GenerateContentInput): Promise<GeneratedContent> {
+    const model = await this.findVisible(ctx, input.modelId);
+    const viewer = ctx.viewer;
+    const mayGenerate = viewer.kind === 'apiKey' ? viewer.scopes.includes(ApiScope.CONTENT_GENERATE) : viewer.kind === 'user' && viewer.role === Role.ENTERPRISE;
+    if (!mayGenerate || viewer.kind === 'anonymous' || viewer.organizationId !== model.organization.id) throw notFound('Model');
+    const prompt = requiredText(input.prompt, 'prompt', 2000);
+    const { version, artifact } = await this.activeArtifact(ctx, model);
+    const output = respond({ ...artifact, persona: model.persona }, input.kind, prompt);
+    const content = ctx.em.create(GeneratedContent, {
+      model, modelVersion: version.version, kind: input.kind, text: output.text, disclosure: disclosureFor(model.persona.language),
+      createdById: viewer.kind === 'user' ? viewer.userId : null, createdByApiKeyId: viewer.kind === 'apiKey' ? viewer.apiKeyId : null,
+    });
+    await ctx.em.flush();
+    return content;
+  }
+
+  /** The READY model's active version and its artifact (cached: artifacts never change once written). */
+  async activeArtifact(ctx: Pick<Context, 'em'>, model: InfluencerModel): Promise<{ version: ModelVersion; artifact: RetrievalArtifact }> {
+    if (model.status === ModelStatus.ARCHIVED || !model.activeVersionId) throw conflict('The model has no trained version to answer with');
+    const version = await ctx.em.findOneOrFail(ModelVersion, model.activeVersionId);
+    let artifact = this.artifacts.get(version.artifactKey);
+    if (!artifact) {
+      artifact = JSON.parse((await this.deps.storage.getBuffer(version.artifactKey)).toString('utf8')) as RetrievalArtifact;
+      if (this.artifacts.size >= ARTIFACT_CACHE_SIZE) this.artifacts.delete(this.artifacts.keys().next().value!);
+      this.artifacts.set(version.artifactKey, artifact);
+    }
+    return { version, artifact };
+  }
+}
+
+export { ContentKind };
