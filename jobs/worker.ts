@@ -40,10 +40,11 @@ export async function startWorker(config: Readonly<Config>, options: { orm?: Mik
 
   // Training is CPU-bound: one at a time per worker process; run more workers to train more.
   const training = new Worker<JobPayloads['training']>(QUEUES.training, async (job) => ({
-    status: await runTraining(orm, storage, log, job.data.trainingJobId),
+    status: await runTraining(orm, storage, log, job.data.trainingJobId, { runpod: config.runpod }),
   }), { connection, concurrency: 1, lockDuration: 120_000 });
   training.on('failed', (job, error) => {
-    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) void failTraining(orm, job.data.trainingJobId, error.message).catch((e) => log.error({ err: e }, 'could not mark training failed'));
+    // An UnrecoverableError (e.g. RunPod refused the API key) is not retried: it is the last attempt.
+    if (job && (job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError')) void failTraining(orm, job.data.trainingJobId, error.message).catch((e) => log.error({ err: e }, 'could not mark training failed'));
   });
 
   const workers = [maintenance, datasetValidation, training];

@@ -49,6 +49,16 @@ export interface Config {
   logLevel: string;
   /** Run a worker process beside the HTTP server (npm start). */
   embeddedWorker: boolean;
+  /** RunPod serverless endpoint for the RUNPOD training backend; null: that backend is refused. */
+  runpod: RunPodConfig | null;
+}
+
+export interface RunPodConfig {
+  /** The endpoint's base, e.g. https://api.runpod.ai/v2/<endpointId>. */
+  baseUrl: string;
+  apiKey: string;
+  pollIntervalMs: number;
+  timeoutMs: number;
 }
 
 const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-0123456789abcdef';
@@ -101,6 +111,26 @@ function parseContacts(raw: string | undefined): PrivacyContactConfig[] {
     throw new ConfigError(`PRIVACY_CONTACTS entries need a role (${roles.join(', ')}) and a name`);
   }
   return parsed as PrivacyContactConfig[];
+}
+
+function parseRunPod(env: NodeJS.ProcessEnv): RunPodConfig | null {
+  const baseUrl = env.RUNPOD_BASE_URL?.trim();
+  const apiKey = env.RUNPOD_API_KEY?.trim();
+  if (!baseUrl && !apiKey) return null;
+  if (!baseUrl) throw new ConfigError('RUNPOD_BASE_URL is required when RUNPOD_API_KEY is set');
+  if (!apiKey) throw new ConfigError('RUNPOD_API_KEY is required when RUNPOD_BASE_URL is set');
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new ConfigError('RUNPOD_BASE_URL must be an http(s) URL such as https://api.runpod.ai/v2/<endpointId>');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError('RUNPOD_BASE_URL must be an http(s) URL such as https://api.runpod.ai/v2/<endpointId>');
+  const pollIntervalMs = int(env, 'RUNPOD_POLL_INTERVAL_MS', 2000);
+  if (pollIntervalMs < 1) throw new ConfigError('RUNPOD_POLL_INTERVAL_MS must be at least 1');
+  const timeoutMs = int(env, 'RUNPOD_TIMEOUT_MS', 3600_000);
+  if (timeoutMs < 1) throw new ConfigError('RUNPOD_TIMEOUT_MS must be at least 1');
+  return { baseUrl: baseUrl.replace(/\/+$/, ''), apiKey, pollIntervalMs, timeoutMs };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
@@ -170,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     privacyContacts: parseContacts(env.PRIVACY_CONTACTS),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     embeddedWorker: (env.EMBEDDED_WORKER ?? 'true') !== 'false',
+    runpod: parseRunPod(env),
   };
   return deepFreeze(config);
 }

@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApiKey } from './modules/api-keys/api-key.entity';
 import { ConsentEvent } from './modules/consents/consent.entity';
+import { ChatMessage } from './modules/conversations/conversation.entity';
 import { Dataset } from './modules/datasets/dataset.entity';
 import { InfluencerModel, ModelVersion, TrainingJob } from './modules/models/model.entity';
 import { Organization } from './modules/organizations/organization.entity';
@@ -47,6 +48,10 @@ export function createLoaders(em: EntityManager) {
       const byId = new Map(rows.map((r) => [r.id, r]));
       return lists.map((ids) => ids.map((id) => byId.get(id)).filter((d): d is Dataset => !!d));
     }, { cacheKeyFn: (ids) => ids.join(',') }),
+    messagesByConversationId: new DataLoader<string, ChatMessage[]>(async (ids) => {
+      const rows = await em.find(ChatMessage, { conversation: { $in: [...ids] } }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+      return groupBy(ids, rows, (m) => m.conversation.id);
+    }),
     organizationById: new DataLoader<string, Organization | null>(async (ids) => {
       const rows = await em.find(Organization, { id: { $in: [...ids] } });
       const byId = new Map(rows.map((r) => [r.id, r]));

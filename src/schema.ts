@@ -7,6 +7,7 @@ import { AuthResolver } from './auth/auth.resolver';
 import { createPermissions } from './auth/permissions';
 import { ApiKeyResolver } from './modules/api-keys/api-key.resolver';
 import { ConsentResolver } from './modules/consents/consent.resolver';
+import { ChatMessageResolver, ConversationResolver } from './modules/conversations/conversation.resolver';
 import { DatasetResolver } from './modules/datasets/dataset.resolver';
 import { GeneratedContentResolver, ModelResolver, TrainingJobResolver } from './modules/models/model.resolver';
 import { OrganizationResolver } from './modules/organizations/organization.resolver';
@@ -19,7 +20,7 @@ export const DateTime = new GraphQLScalarType({ ...DateTimeResolver.toConfig(), 
 
 export const RESOLVERS = [
   AuthResolver, UserResolver, OrganizationResolver, ApiKeyResolver, ConsentResolver, PolicyResolver, PrivacyResolver, DatasetResolver,
-  ModelResolver, TrainingJobResolver, GeneratedContentResolver,
+  ModelResolver, TrainingJobResolver, GeneratedContentResolver, ConversationResolver, ChatMessageResolver,
 ] as const;
 
 let cached: GraphQLSchema | null = null;

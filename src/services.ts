@@ -8,6 +8,7 @@ import { TokenService } from './auth/tokens';
 import type { Config } from './config';
 import { ApiKeyService } from './modules/api-keys/api-key.service';
 import { ConsentService } from './modules/consents/consent.service';
+import { ConversationService } from './modules/conversations/conversation.service';
 import { DatasetService } from './modules/datasets/dataset.service';
 import { ModelService } from './modules/models/model.service';
 import { OrganizationService } from './modules/organizations/organization.service';
@@ -46,6 +47,7 @@ export interface Services extends ServiceDeps {
   privacy: PrivacyService;
   datasets: DatasetService;
   models: ModelService;
+  conversations: ConversationService;
 }
 
 export function createServices(base: Pick<ServiceDeps, 'config' | 'orm' | 'redis' | 'storage' | 'log'>): Services {
@@ -59,6 +61,7 @@ export function createServices(base: Pick<ServiceDeps, 'config' | 'orm' | 'redis
   deps.usage = new UsageService(base.orm, base.log);
   deps.policies = new PolicyService(deps);
   deps.consents = new ConsentService(deps);
+  const models = new ModelService(deps);
   return Object.assign(deps, {
     auth: new AuthService(deps),
     users: new UserService(deps),
@@ -66,6 +69,7 @@ export function createServices(base: Pick<ServiceDeps, 'config' | 'orm' | 'redis
     apiKeys: new ApiKeyService(deps),
     privacy: new PrivacyService(deps),
     datasets: new DatasetService(deps),
-    models: new ModelService(deps),
+    models,
+    conversations: new ConversationService({ models }),
   });
 }

@@ -3,6 +3,7 @@ import type { IRules } from 'graphql-shield';
 import { forbidden } from '../errors';
 import { apiKeyRules } from '../modules/api-keys/api-key.rules';
 import { consentRules } from '../modules/consents/consent.rules';
+import { conversationRules } from '../modules/conversations/conversation.rules';
 import { datasetRules } from '../modules/datasets/dataset.rules';
 import { modelRules } from '../modules/models/model.rules';
 import { organizationRules } from '../modules/organizations/organization.rules';
@@ -35,7 +36,7 @@ export function mergeRules(...trees: RuleTree[]): Record<string, unknown> {
 
 export const RULE_TREE = mergeRules(
   { PageInfo: allow },
-  authRules, userRules, organizationRules, apiKeyRules, consentRules, policyRules, privacyRules, datasetRules, modelRules,
+  authRules, userRules, organizationRules, apiKeyRules, consentRules, policyRules, privacyRules, datasetRules, modelRules, conversationRules,
 );
 
 export function createPermissions() {

@@ -136,6 +136,26 @@ export const PERSONAL_DATA_REGISTRY: Record<string, EntityRegistration> = {
     personal: { createdAt: { category: DataCategory.SERVICE_USAGE_RECORD, item: 'content generation time' } },
     notPersonal: ['id', 'model', 'modelVersion', 'kind', 'text', 'aiGenerated', 'disclosure', 'createdById', 'createdByApiKeyId'],
   },
+  Conversation: {
+    subject: 'user',
+    personal: {
+      model: { category: DataCategory.CONVERSATION_LOG, item: 'which influencer was talked to' },
+      createdAt: { category: DataCategory.CONVERSATION_LOG, item: 'when the conversation started' },
+      updatedAt: { category: DataCategory.CONVERSATION_LOG, item: 'when it last went on' },
+    },
+    notPersonal: ['id', 'user'],
+  },
+  ChatMessage: {
+    subject: 'userId',
+    personal: {
+      // No mask: staff never see conversation text outside the subject's own export.
+      textEnc: { category: DataCategory.CONVERSATION_LOG, encrypted: true, item: 'message text (redacted)', field: 'text' },
+      role: { category: DataCategory.CONVERSATION_LOG, item: 'who wrote it' },
+      redactions: { category: DataCategory.CONVERSATION_LOG, item: 'kinds of personal data removed' },
+      createdAt: { category: DataCategory.CONVERSATION_LOG, item: 'message time' },
+    },
+    notPersonal: ['id', 'conversation', 'userId', 'aiGenerated'],
+  },
   OutboxMessage: { subject: null, personal: {}, notPersonal: ['id', 'queue', 'payload', 'createdAt', 'relayedAt', 'attempts'] },
 };
 

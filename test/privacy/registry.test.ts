@@ -98,8 +98,8 @@ describe('the personal-data registry', () => {
       }
     }
     expect(problems).toEqual([]);
-    // The user's profile: email, name, phone, department, job title, image URL, interests.
-    expect(encryptedCount).toBe(7);
+    // The user's profile (email, name, phone, department, job title, image URL, interests) and chat message text.
+    expect(encryptedCount).toBe(8);
   });
 
   it('given the user profile, then name, email and phone are encrypted, masked MEMBER_PROFILE data, not sensitive', () => {

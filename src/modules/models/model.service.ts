@@ -108,9 +108,8 @@ export class ModelService {
     const model = await this.findOwned(ctx, input.modelId);
     if (model.status === ModelStatus.ARCHIVED) throw conflict('An archived model cannot be trained');
     const backend = input.backend ?? TrainingBackend.LOCAL;
-    if (backend === TrainingBackend.RUNPOD) {
-      // Refused, not faked: the RunPod client and its loopback stand-in are not built yet.
-      throw badInput('The RUNPOD backend is not available on this server yet; use LOCAL', 'backend');
+    if (backend === TrainingBackend.RUNPOD && !this.deps.config.runpod) {
+      throw badInput('The RUNPOD backend is not configured on this server (RUNPOD_BASE_URL, RUNPOD_API_KEY); use LOCAL', 'backend');
     }
     const ids = [...new Set(input.datasetIds)];
     if (ids.length === 0 || ids.length > 20) throw badInput('Name 1 to 20 datasets', 'datasetIds');

@@ -1,13 +1,34 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
+import type { RunPodConfig } from '../../config';
 import type { Storage } from '../../storage/storage';
 import { Dataset, DatasetStatus } from '../datasets/dataset.entity';
 import { InfluencerModel, ModelStatus, ModelVersion, TrainingBackend, TrainingJob, TrainingJobStatus } from './model.entity';
-import { train, type TrainingRecord } from './retrieval-model';
+import { ARTIFACT_FORMAT, type PersonaSpec, train, type TrainingRecord, type TrainingResult } from './retrieval-model';
+import { RunPodClient, RunPodError } from './runpod-client';
 
 const event = (message: string) => ({ at: new Date().toISOString(), message });
 
 class Cancelled extends Error {}
+
+/** The job RunPod runs: the redacted records (never the originals) and the persona. */
+export interface RunPodTrainingInput {
+  task: 'aimex-train-retrieval';
+  persona: PersonaSpec;
+  records: TrainingRecord[];
+}
+/** What the RunPod worker answers with: the same artifact and metrics as LOCAL training. */
+export type RunPodTrainingOutput = TrainingResult;
+
+export interface TrainingOptions {
+  /** The RunPod endpoint for RUNPOD jobs; without it they fail (and are retried, perhaps by a worker that has it). */
+  runpod?: Readonly<RunPodConfig> | null;
+}
+
+type Progress = (progress: number, message?: string) => Promise<void>;
+
+const SUBMITTED = /^submitted to RunPod as (\S+)$/;
 
 /**
  * Trains a model on the redacted copies of its datasets (never the originals),
@@ -15,8 +36,11 @@ class Cancelled extends Error {}
  * it and marks the datasets CONSUMED; their files are then destroyed. Safe to
  * retry after a crash: a job that already made its version only finishes, and
  * the unique training_job_id means a retry can never make a second version.
+ *
+ * LOCAL trains in this process; RUNPOD sends the same records to RunPod's
+ * serverless API and waits for the artifact (see trainOnRunPod).
  */
-export async function runTraining(orm: MikroORM, storage: Storage, log: Logger, jobId: string): Promise<TrainingJobStatus | null> {
+export async function runTraining(orm: MikroORM, storage: Storage, log: Logger, jobId: string, options: TrainingOptions = {}): Promise<TrainingJobStatus | null> {
   const em = orm.em.fork();
   const job = await em.findOne(TrainingJob, jobId, { populate: ['model'] });
   if (!job || (job.status !== TrainingJobStatus.QUEUED && job.status !== TrainingJobStatus.RUNNING)) return job?.status ?? null;
@@ -28,11 +52,14 @@ export async function runTraining(orm: MikroORM, storage: Storage, log: Logger, 
   job.events = [...job.events, event(job.attempts > 1 ? `started again (attempt ${job.attempts})` : 'started')];
   await em.flush();
 
-  const checkCancelled = async () => {
+  const isCancelled = async () => {
     const [row] = await em.execute<{ cancel_requested: boolean }[]>('select cancel_requested from training_jobs where id = ?', [job.id]);
-    if (row?.cancel_requested) throw new Cancelled();
+    return !!row?.cancel_requested;
   };
-  const setProgress = async (progress: number, message?: string) => {
+  const checkCancelled = async () => {
+    if (await isCancelled()) throw new Cancelled();
+  };
+  const setProgress: Progress = async (progress, message) => {
     await em.execute(
       `update training_jobs set progress = greatest(progress, ?)${message ? ', events = events || ?::jsonb' : ''} where id = ? and status = 'RUNNING'`,
       message ? [progress, JSON.stringify([event(message)]), job.id] : [progress, job.id],
@@ -51,50 +78,22 @@ export async function runTraining(orm: MikroORM, storage: Storage, log: Logger, 
     await setProgress(0.1, `read ${records.length} redacted records from ${datasets.length} datasets`);
     await checkCancelled();
 
-    let lastReported = 0.1;
-    const result = train(records, model.persona, (fraction) => {
-      const progress = 0.1 + fraction * 0.8;
-      if (progress - lastReported >= 0.1) {
-        lastReported = progress;
-        void setProgress(progress).catch(() => undefined);
-      }
-    });
-    await checkCancelled();
-
-    const artifactKey = `models/${model.organization.id}/${model.id}/${job.id}.json`;
-    const body = Buffer.from(JSON.stringify(result.artifact), 'utf8');
-    await storage.put(artifactKey, body, 'application/json');
-    await setProgress(0.95, 'artifact stored');
-
-    const consumed = await em.transactional(async (tx) => {
-      await tx.execute('select id from influencer_models where id = ? for update', [model.id]);
-      const fresh = await tx.findOneOrFail(TrainingJob, job.id, { refresh: true });
-      if (fresh.cancelRequested) throw new Cancelled();
-      const existing = await tx.findOne(ModelVersion, { trainingJobId: job.id });
-      const [{ next }] = await tx.execute<{ next: number }[]>('select coalesce(max(version), 0) + 1 as next from model_versions where model_id = ?', [model.id]);
-      const version = existing ?? tx.create(ModelVersion, {
-        model: tx.getReference(InfluencerModel, model.id), version: next, backend: TrainingBackend.LOCAL, metrics: result.metrics,
-        artifactKey, artifactSizeBytes: body.length, trainedOnDatasetIds: job.datasetIds, trainingJobId: job.id,
+    let result: TrainingResult;
+    if (job.backend === TrainingBackend.RUNPOD) {
+      if (!options.runpod) throw new Error('The RUNPOD backend is not configured on this worker (RUNPOD_BASE_URL, RUNPOD_API_KEY)');
+      result = await trainOnRunPod(options.runpod, log, job, { task: 'aimex-train-retrieval', persona: model.persona, records }, setProgress, isCancelled);
+    } else {
+      let lastReported = 0.1;
+      result = train(records, model.persona, (fraction) => {
+        const progress = 0.1 + fraction * 0.8;
+        if (progress - lastReported >= 0.1) {
+          lastReported = progress;
+          void setProgress(progress).catch(() => undefined);
+        }
       });
-      fresh.status = TrainingJobStatus.SUCCEEDED;
-      fresh.progress = 1;
-      fresh.finishedAt = new Date();
-      fresh.resultVersionId = version.id;
-      fresh.events = [...fresh.events, event(`version ${version.version} created (held-out accuracy ${result.metrics.heldOutAccuracy ?? 'n/a'})`)];
-      const freshModel = await tx.findOneOrFail(InfluencerModel, model.id, { refresh: true });
-      freshModel.activeVersionId = version.id;
-      if (freshModel.status !== ModelStatus.ARCHIVED) freshModel.status = ModelStatus.READY;
-      // Training data is destroyed as soon as the model exists (SPEC 5).
-      const used = await tx.find(Dataset, { id: { $in: job.datasetIds } });
-      for (const dataset of used) {
-        dataset.status = DatasetStatus.CONSUMED;
-        dataset.rawDeletedAt = new Date();
-        dataset.preview = [];
-      }
-      return used.map((d) => [d.rawKey, d.redactedKey]).flat().filter((k): k is string => !!k);
-    });
-    for (const key of consumed) await storage.delete(key);
-    await em.execute("update datasets set raw_key = null, redacted_key = null where id in (?) and status = 'CONSUMED'", [job.datasetIds]);
+    }
+    await checkCancelled();
+    await finishTraining(em, storage, job, model, result, setProgress);
     return TrainingJobStatus.SUCCEEDED;
   } catch (error) {
     if (error instanceof Cancelled) {
@@ -103,6 +102,124 @@ export async function runTraining(orm: MikroORM, storage: Storage, log: Logger, 
     }
     throw error;
   }
+}
+
+/** Stores the artifact, then makes the version, activates it and consumes the datasets in one transaction (whatever the backend). */
+async function finishTraining(em: EntityManager, storage: Storage, job: TrainingJob, model: InfluencerModel, result: TrainingResult, setProgress: Progress): Promise<void> {
+  const artifactKey = `models/${model.organization.id}/${model.id}/${job.id}.json`;
+  const body = Buffer.from(JSON.stringify(result.artifact), 'utf8');
+  await storage.put(artifactKey, body, 'application/json');
+  await setProgress(0.95, 'artifact stored');
+
+  const consumed = await em.transactional(async (tx) => {
+    await tx.execute('select id from influencer_models where id = ? for update', [model.id]);
+    const fresh = await tx.findOneOrFail(TrainingJob, job.id, { refresh: true });
+    if (fresh.cancelRequested) throw new Cancelled();
+    const existing = await tx.findOne(ModelVersion, { trainingJobId: job.id });
+    const [{ next }] = await tx.execute<{ next: number }[]>('select coalesce(max(version), 0) + 1 as next from model_versions where model_id = ?', [model.id]);
+    const version = existing ?? tx.create(ModelVersion, {
+      model: tx.getReference(InfluencerModel, model.id), version: next, backend: job.backend, metrics: result.metrics,
+      artifactKey, artifactSizeBytes: body.length, trainedOnDatasetIds: job.datasetIds, trainingJobId: job.id,
+    });
+    fresh.status = TrainingJobStatus.SUCCEEDED;
+    fresh.progress = 1;
+    fresh.finishedAt = new Date();
+    fresh.resultVersionId = version.id;
+    fresh.events = [...fresh.events, event(`version ${version.version} created (held-out accuracy ${result.metrics.heldOutAccuracy ?? 'n/a'})`)];
+    const freshModel = await tx.findOneOrFail(InfluencerModel, model.id, { refresh: true });
+    freshModel.activeVersionId = version.id;
+    if (freshModel.status !== ModelStatus.ARCHIVED) freshModel.status = ModelStatus.READY;
+    // Training data is destroyed as soon as the model exists (SPEC 5).
+    const used = await tx.find(Dataset, { id: { $in: job.datasetIds } });
+    for (const dataset of used) {
+      dataset.status = DatasetStatus.CONSUMED;
+      dataset.rawDeletedAt = new Date();
+      dataset.preview = [];
+    }
+    return used.map((d) => [d.rawKey, d.redactedKey]).flat().filter((k): k is string => !!k);
+  });
+  for (const key of consumed) await storage.delete(key);
+  await em.execute("update datasets set raw_key = null, redacted_key = null where id in (?) and status = 'CONSUMED'", [job.datasetIds]);
+}
+
+/**
+ * Submits the job to RunPod and polls it until it ends. The RunPod job id is
+ * kept in the TrainingJob's events ('submitted to RunPod as <id>'), not in a
+ * column: a retry reads the last one back and resumes waiting for it while
+ * RunPod still has it queued, running or completed, so a worker crash never
+ * pays for the same training twice; only a job that ended badly (or that
+ * RunPod no longer knows) is submitted again. A cancel requested here is
+ * passed on to RunPod.
+ */
+async function trainOnRunPod(
+  config: Readonly<RunPodConfig>, log: Logger, job: TrainingJob, input: RunPodTrainingInput, setProgress: Progress, isCancelled: () => Promise<boolean>,
+): Promise<TrainingResult> {
+  const client = new RunPodClient(config);
+  const unrecoverable = (error: unknown): never => {
+    // A refused key will be refused on every retry: fail the job now.
+    if (error instanceof RunPodError && (error.httpStatus === 401 || error.httpStatus === 403)) throw new UnrecoverableError(error.message);
+    throw error;
+  };
+
+  let runpodId: string | null = null;
+  const previous = [...job.events].reverse().map((e) => SUBMITTED.exec(e.message)?.[1]).find(Boolean);
+  if (previous) {
+    const found = await client.status(previous).catch((error: unknown) => {
+      if (error instanceof RunPodError && error.httpStatus === 404) return null;
+      return unrecoverable(error);
+    });
+    if (found && ['IN_QUEUE', 'IN_PROGRESS', 'COMPLETED'].includes(found.status)) {
+      runpodId = previous;
+      await setProgress(0.15, `resumed waiting for RunPod job ${previous}`);
+    }
+  }
+  if (!runpodId) {
+    const submitted = await client.run(input).catch(unrecoverable);
+    runpodId = submitted.id;
+    await setProgress(0.15, `submitted to RunPod as ${runpodId}`);
+  }
+
+  const deadline = Date.now() + config.timeoutMs;
+  const cancelRemote = async (id: string) => {
+    await client.cancel(id).catch((error: unknown) => log.warn({ err: error, runpodId: id }, 'could not cancel the RunPod job'));
+  };
+  for (;;) {
+    if (await isCancelled()) {
+      await cancelRemote(runpodId);
+      throw new Cancelled();
+    }
+    const status = await client.status<RunPodTrainingOutput>(runpodId).catch(unrecoverable);
+    switch (status.status) {
+      case 'IN_QUEUE':
+        await setProgress(0.2);
+        break;
+      case 'IN_PROGRESS':
+        await setProgress(0.5);
+        break;
+      case 'COMPLETED':
+        await setProgress(0.9, `RunPod job ${runpodId} completed`);
+        return checkedOutput(runpodId, status.output);
+      default:
+        throw new Error(`RunPod job ${runpodId} ${status.status}: ${status.error ?? 'no error given'}`.slice(0, 500));
+    }
+    if (Date.now() >= deadline) {
+      await cancelRemote(runpodId);
+      throw new Error(`RunPod job ${runpodId} did not finish within ${config.timeoutMs} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, config.pollIntervalMs));
+  }
+}
+
+/** RunPod's output is stored and later loaded as a model: it must have the shape LOCAL training makes. */
+function checkedOutput(runpodId: string, output: unknown): TrainingResult {
+  const candidate = output as Partial<RunPodTrainingOutput> | null | undefined;
+  const artifact = candidate?.artifact;
+  const metrics = candidate?.metrics;
+  const valid = !!artifact && artifact.format === ARTIFACT_FORMAT && Array.isArray(artifact.documents) && !!artifact.idf && typeof artifact.idf === 'object'
+    && !!artifact.persona && !!metrics && Number.isInteger(metrics.trainingExamples) && Number.isInteger(metrics.heldOutExamples)
+    && (metrics.heldOutAccuracy === null || typeof metrics.heldOutAccuracy === 'number');
+  if (!valid) throw new Error(`RunPod job ${runpodId} completed without a ${ARTIFACT_FORMAT} artifact and metrics`);
+  return { artifact: artifact!, metrics: { trainingExamples: metrics!.trainingExamples, heldOutExamples: metrics!.heldOutExamples, heldOutAccuracy: metrics!.heldOutAccuracy } };
 }
 
 /** After the last retry: the job and the model say so instead of hanging in TRAINING. */

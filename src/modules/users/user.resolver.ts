@@ -3,6 +3,7 @@ import { Role } from '../../auth/roles';
 import type { Context } from '../../context';
 import { presentPersonal } from '../../privacy/personal-data';
 import { Consent, ConsentEvent as ConsentEventType } from '../consents/consent.types';
+import { ConversationType } from '../conversations/conversation.types';
 import { OrganizationType } from '../organizations/organization.types';
 import { User } from './user.entity';
 import { UpdateProfileInput, UserConnection, UserFilter, UserType } from './user.types';
@@ -78,6 +79,11 @@ export class UserResolver {
   @FieldResolver(() => OrganizationType, { nullable: true, description: 'The organization of an enterprise user.' })
   organization(@Root() user: User, @Ctx() ctx: Context) {
     return user.organization ? ctx.loaders.organizationById.load(user.organization.id) : null;
+  }
+
+  @FieldResolver(() => [ConversationType], { description: "The user's own conversations with influencer models, latest first." })
+  conversations(@Root() user: User, @Ctx() ctx: Context) {
+    return ctx.services.conversations.listOwn(ctx, user.id);
   }
 
   @FieldResolver(() => [Consent], { description: 'Current state for every purpose. The user and staff.' })

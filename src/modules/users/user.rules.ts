@@ -28,6 +28,7 @@ export const userRules = {
     ...personalFieldRules,
     consents: selfOrStaff,
     consentHistory: or(isSelf, isPrivacyOfficer),
+    conversations: isSelf,
   },
   UserConnection: allow,
   UserEdge: allow,
