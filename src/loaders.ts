@@ -4,6 +4,7 @@ import { ApiKey } from './modules/api-keys/api-key.entity';
 import { ConsentEvent } from './modules/consents/consent.entity';
 import { ChatMessage } from './modules/conversations/conversation.entity';
 import { Dataset } from './modules/datasets/dataset.entity';
+import { MissionCheckIn } from './modules/missions/mission.entity';
 import { InfluencerModel, ModelVersion, TrainingJob } from './modules/models/model.entity';
 import { Organization } from './modules/organizations/organization.entity';
 import { User } from './modules/users/user.entity';
@@ -51,6 +52,10 @@ export function createLoaders(em: EntityManager) {
     messagesByConversationId: new DataLoader<string, ChatMessage[]>(async (ids) => {
       const rows = await em.find(ChatMessage, { conversation: { $in: [...ids] } }, { orderBy: { createdAt: 'asc', id: 'asc' } });
       return groupBy(ids, rows, (m) => m.conversation.id);
+    }),
+    checkInsByMissionId: new DataLoader<string, MissionCheckIn[]>(async (ids) => {
+      const rows = await em.find(MissionCheckIn, { mission: { $in: [...ids] } }, { orderBy: { date: 'asc' } });
+      return groupBy(ids, rows, (c) => c.mission.id);
     }),
     organizationById: new DataLoader<string, Organization | null>(async (ids) => {
       const rows = await em.find(Organization, { id: { $in: [...ids] } });

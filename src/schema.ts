@@ -9,6 +9,7 @@ import { ApiKeyResolver } from './modules/api-keys/api-key.resolver';
 import { ConsentResolver } from './modules/consents/consent.resolver';
 import { ChatMessageResolver, ConversationResolver } from './modules/conversations/conversation.resolver';
 import { DatasetResolver } from './modules/datasets/dataset.resolver';
+import { MissionResolver, MissionTemplateResolver } from './modules/missions/mission.resolver';
 import { GeneratedContentResolver, ModelResolver, TrainingJobResolver } from './modules/models/model.resolver';
 import { OrganizationResolver } from './modules/organizations/organization.resolver';
 import { PolicyResolver } from './modules/policies/policy.resolver';
@@ -21,6 +22,7 @@ export const DateTime = new GraphQLScalarType({ ...DateTimeResolver.toConfig(), 
 export const RESOLVERS = [
   AuthResolver, UserResolver, OrganizationResolver, ApiKeyResolver, ConsentResolver, PolicyResolver, PrivacyResolver, DatasetResolver,
   ModelResolver, TrainingJobResolver, GeneratedContentResolver, ConversationResolver, ChatMessageResolver,
+  MissionResolver, MissionTemplateResolver,
 ] as const;
 
 let cached: GraphQLSchema | null = null;

@@ -1,4 +1,4 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AuthService } from './auth/auth.service';
@@ -10,6 +10,7 @@ import { ApiKeyService } from './modules/api-keys/api-key.service';
 import { ConsentService } from './modules/consents/consent.service';
 import { ConversationService } from './modules/conversations/conversation.service';
 import { DatasetService } from './modules/datasets/dataset.service';
+import { MissionService } from './modules/missions/mission.service';
 import { ModelService } from './modules/models/model.service';
 import { OrganizationService } from './modules/organizations/organization.service';
 import { PolicyService } from './modules/policies/policy.service';
@@ -37,6 +38,8 @@ export interface ServiceDeps {
   usage: UsageService;
   policies: PolicyService;
   consents: ConsentService;
+  /** Set once missions exist: consent changes pause or resume them (consents come first in the wiring). */
+  onHealthConsentChange?: (em: EntityManager, userId: string, granted: boolean) => Promise<void>;
 }
 
 export interface Services extends ServiceDeps {
@@ -48,6 +51,7 @@ export interface Services extends ServiceDeps {
   datasets: DatasetService;
   models: ModelService;
   conversations: ConversationService;
+  missions: MissionService;
 }
 
 export function createServices(base: Pick<ServiceDeps, 'config' | 'orm' | 'redis' | 'storage' | 'log'>): Services {
@@ -62,6 +66,8 @@ export function createServices(base: Pick<ServiceDeps, 'config' | 'orm' | 'redis
   deps.policies = new PolicyService(deps);
   deps.consents = new ConsentService(deps);
   const models = new ModelService(deps);
+  const missions = new MissionService({ ...deps, models });
+  deps.onHealthConsentChange = (em, userId, granted) => missions.onHealthConsentChange(em, userId, granted);
   return Object.assign(deps, {
     auth: new AuthService(deps),
     users: new UserService(deps),
@@ -71,5 +77,6 @@ export function createServices(base: Pick<ServiceDeps, 'config' | 'orm' | 'redis
     datasets: new DatasetService(deps),
     models,
     conversations: new ConversationService({ models }),
+    missions,
   });
 }

@@ -5,6 +5,7 @@ import { apiKeyRules } from '../modules/api-keys/api-key.rules';
 import { consentRules } from '../modules/consents/consent.rules';
 import { conversationRules } from '../modules/conversations/conversation.rules';
 import { datasetRules } from '../modules/datasets/dataset.rules';
+import { missionRules } from '../modules/missions/mission.rules';
 import { modelRules } from '../modules/models/model.rules';
 import { organizationRules } from '../modules/organizations/organization.rules';
 import { policyRules } from '../modules/policies/policy.rules';
@@ -36,7 +37,7 @@ export function mergeRules(...trees: RuleTree[]): Record<string, unknown> {
 
 export const RULE_TREE = mergeRules(
   { PageInfo: allow },
-  authRules, userRules, organizationRules, apiKeyRules, consentRules, policyRules, privacyRules, datasetRules, modelRules, conversationRules,
+  authRules, userRules, organizationRules, apiKeyRules, consentRules, policyRules, privacyRules, datasetRules, modelRules, conversationRules, missionRules,
 );
 
 export function createPermissions() {

@@ -2,6 +2,7 @@ import { ApiKey } from '../modules/api-keys/api-key.entity';
 import { ConsentEvent, ConsentPurposeDefinition } from '../modules/consents/consent.entity';
 import { ChatMessage, Conversation } from '../modules/conversations/conversation.entity';
 import { Dataset } from '../modules/datasets/dataset.entity';
+import { HealthProfile, Mission, MissionCheckIn, MissionTemplate } from '../modules/missions/mission.entity';
 import { GeneratedContent, InfluencerModel, ModelVersion, TrainingJob } from '../modules/models/model.entity';
 import { Organization } from '../modules/organizations/organization.entity';
 import { PrivacyPolicy, Processor, RetentionPolicy } from '../modules/policies/policy.entity';
@@ -17,5 +18,5 @@ export const ENTITIES = [
   User, Organization, Session, RefreshToken, ApiKey, ConsentEvent, ConsentPurposeDefinition,
   PrivacyPolicy, RetentionPolicy, Processor, SubjectKey, AccessLogEntry, AccessLogHead,
   WebVisit, UsageEvent, OutboxMessage, Dataset, InfluencerModel, ModelVersion, TrainingJob, GeneratedContent,
-  Conversation, ChatMessage,
+  Conversation, ChatMessage, HealthProfile, MissionTemplate, Mission, MissionCheckIn,
 ];

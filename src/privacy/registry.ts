@@ -35,6 +35,9 @@ export interface EntityRegistration {
   notPersonal: readonly string[];
 }
 
+/** Sensitive health data (PIPA art. 23): encrypted, never shown to staff. */
+const health = (item: string): PersonalProperty => ({ category: DataCategory.HEALTH_DATA, sensitive: true, encrypted: true, item });
+
 const profile = (item: string, field: string, visibility: { mask?: MaskKind; colleagues?: boolean } = {}): PersonalProperty =>
   ({ category: DataCategory.MEMBER_PROFILE, encrypted: true, item, field, ...visibility });
 
@@ -155,6 +158,41 @@ export const PERSONAL_DATA_REGISTRY: Record<string, EntityRegistration> = {
       createdAt: { category: DataCategory.CONVERSATION_LOG, item: 'message time' },
     },
     notPersonal: ['id', 'conversation', 'userId', 'aiGenerated'],
+  },
+  HealthProfile: {
+    subject: 'userId',
+    personal: {
+      heightCmEnc: health('height'),
+      weightKgEnc: health('weight'),
+      activityLevelEnc: health('activity level'),
+      goalsEnc: health('health goals'),
+      conditionsEnc: health('health conditions'),
+      updatedAt: { category: DataCategory.HEALTH_DATA, sensitive: true, item: 'when the profile changed' },
+    },
+    notPersonal: ['userId'],
+  },
+  MissionTemplate: { subject: null, personal: {}, notPersonal: ['id', 'organization', 'title', 'description', 'category', 'targetValue', 'unit', 'durationDays', 'coachModelId', 'createdAt'] },
+  Mission: {
+    subject: 'user',
+    personal: {
+      template: { category: DataCategory.HEALTH_DATA, sensitive: true, item: 'which health mission' },
+      status: { category: DataCategory.HEALTH_DATA, sensitive: true, item: 'mission status' },
+      startDate: { category: DataCategory.HEALTH_DATA, sensitive: true, item: 'mission start' },
+      endDate: { category: DataCategory.HEALTH_DATA, sensitive: true, item: 'mission end' },
+      lastCoachingId: { category: DataCategory.HEALTH_DATA, sensitive: true, item: 'latest coaching message' },
+      createdAt: { category: DataCategory.HEALTH_DATA, sensitive: true, item: 'when it was started' },
+    },
+    notPersonal: ['id', 'user'],
+  },
+  MissionCheckIn: {
+    subject: 'userId',
+    personal: {
+      date: { category: DataCategory.HEALTH_DATA, sensitive: true, item: 'check-in day' },
+      valueEnc: health('check-in value'),
+      noteEnc: health('check-in note'),
+      createdAt: { category: DataCategory.HEALTH_DATA, sensitive: true, item: 'check-in time' },
+    },
+    notPersonal: ['id', 'mission', 'userId'],
   },
   OutboxMessage: { subject: null, personal: {}, notPersonal: ['id', 'queue', 'payload', 'createdAt', 'relayedAt', 'attempts'] },
 };

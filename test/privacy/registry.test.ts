@@ -98,8 +98,8 @@ describe('the personal-data registry', () => {
       }
     }
     expect(problems).toEqual([]);
-    // The user's profile (email, name, phone, department, job title, image URL, interests) and chat message text.
-    expect(encryptedCount).toBe(8);
+    // The user's profile (7), chat message text (1), the health profile (5) and check-in value and note (2).
+    expect(encryptedCount).toBe(15);
   });
 
   it('given the user profile, then name, email and phone are encrypted, masked MEMBER_PROFILE data, not sensitive', () => {

@@ -85,6 +85,10 @@ export class ConsentService {
         }
       }
       if (changed) this.deps.usage.record(ctx.em, userId, UsageEventType.CONSENT_CHANGE, ctx.ip);
+      const health = consents.find((c) => c.purpose === ConsentPurpose.HEALTH_DATA);
+      if (health && current.get(ConsentPurpose.HEALTH_DATA)?.granted !== health.granted) {
+        await this.deps.onHealthConsentChange?.(ctx.em, userId, health.granted);
+      }
     });
     ctx.loaders.consentEventsByUserId.clear(userId);
     return deriveConsents(await ctx.loaders.consentEventsByUserId.load(userId));

@@ -4,6 +4,8 @@ import type { Context } from '../../context';
 import { presentPersonal } from '../../privacy/personal-data';
 import { Consent, ConsentEvent as ConsentEventType } from '../consents/consent.types';
 import { ConversationType } from '../conversations/conversation.types';
+import { MissionStatus } from '../missions/mission.entity';
+import { HealthProfileType, MissionType } from '../missions/mission.types';
 import { OrganizationType } from '../organizations/organization.types';
 import { User } from './user.entity';
 import { UpdateProfileInput, UserConnection, UserFilter, UserType } from './user.types';
@@ -79,6 +81,20 @@ export class UserResolver {
   @FieldResolver(() => OrganizationType, { nullable: true, description: 'The organization of an enterprise user.' })
   organization(@Root() user: User, @Ctx() ctx: Context) {
     return user.organization ? ctx.loaders.organizationById.load(user.organization.id) : null;
+  }
+
+  @FieldResolver(() => HealthProfileType, { nullable: true, description: 'Sensitive (health). The user alone, and only with HEALTH_DATA consent.' })
+  healthProfile(@Root() user: User, @Ctx() ctx: Context) {
+    return ctx.services.missions.healthProfile(ctx, user.id);
+  }
+
+  @FieldResolver(() => [MissionType], { description: "The user's healthcare missions, newest first. The user alone." })
+  missions(
+    @Root() user: User,
+    @Arg('status', () => MissionStatus, { nullable: true, description: 'Only missions in this status.' }) status: MissionStatus | null,
+    @Ctx() ctx: Context,
+  ) {
+    return ctx.services.missions.listOwn(ctx, user.id, status);
   }
 
   @FieldResolver(() => [ConversationType], { description: "The user's own conversations with influencer models, latest first." })

@@ -29,6 +29,8 @@ export const userRules = {
     consents: selfOrStaff,
     consentHistory: or(isSelf, isPrivacyOfficer),
     conversations: isSelf,
+    healthProfile: isSelf,
+    missions: isSelf,
   },
   UserConnection: allow,
   UserEdge: allow,
