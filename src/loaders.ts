@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApiKey } from './modules/api-keys/api-key.entity';
 import { ConsentEvent } from './modules/consents/consent.entity';
 import { ChatMessage } from './modules/conversations/conversation.entity';
+import { Product } from './modules/catalog/catalog.entity';
 import { Dataset } from './modules/datasets/dataset.entity';
 import { MissionCheckIn } from './modules/missions/mission.entity';
 import { InfluencerModel, ModelVersion, TrainingJob } from './modules/models/model.entity';
@@ -34,6 +35,7 @@ export function createLoaders(em: EntityManager) {
       return ids.map((id) => byId.get(id) ?? null);
     }),
     modelById: byId(em, InfluencerModel),
+    productById: byId(em, Product),
     modelVersionById: byId(em, ModelVersion),
     modelVersionsByModelId: new DataLoader<string, ModelVersion[]>(async (ids) => {
       const rows = await em.find(ModelVersion, { model: { $in: [...ids] } }, { orderBy: { version: 'asc' } });

@@ -8,7 +8,9 @@ import { createPermissions } from './auth/permissions';
 import { ApiKeyResolver } from './modules/api-keys/api-key.resolver';
 import { ConsentResolver } from './modules/consents/consent.resolver';
 import { ChatMessageResolver, ConversationResolver } from './modules/conversations/conversation.resolver';
+import { ContentItemResolver, ProductResolver, PurchaseResolver } from './modules/catalog/catalog.resolver';
 import { DatasetResolver } from './modules/datasets/dataset.resolver';
+import { RecommendationResolver } from './modules/recommendations/recommendation.resolver';
 import { MissionResolver, MissionTemplateResolver } from './modules/missions/mission.resolver';
 import { GeneratedContentResolver, ModelResolver, TrainingJobResolver } from './modules/models/model.resolver';
 import { OrganizationResolver } from './modules/organizations/organization.resolver';
@@ -22,7 +24,7 @@ export const DateTime = new GraphQLScalarType({ ...DateTimeResolver.toConfig(), 
 export const RESOLVERS = [
   AuthResolver, UserResolver, OrganizationResolver, ApiKeyResolver, ConsentResolver, PolicyResolver, PrivacyResolver, DatasetResolver,
   ModelResolver, TrainingJobResolver, GeneratedContentResolver, ConversationResolver, ChatMessageResolver,
-  MissionResolver, MissionTemplateResolver,
+  MissionResolver, MissionTemplateResolver, ProductResolver, PurchaseResolver, ContentItemResolver, RecommendationResolver,
 ] as const;
 
 let cached: GraphQLSchema | null = null;

@@ -8,7 +8,9 @@ import { TokenService } from './auth/tokens';
 import type { Config } from './config';
 import { ApiKeyService } from './modules/api-keys/api-key.service';
 import { ConsentService } from './modules/consents/consent.service';
+import { CatalogService } from './modules/catalog/catalog.service';
 import { ConversationService } from './modules/conversations/conversation.service';
+import { RecommendationService } from './modules/recommendations/recommendation.service';
 import { DatasetService } from './modules/datasets/dataset.service';
 import { MissionService } from './modules/missions/mission.service';
 import { ModelService } from './modules/models/model.service';
@@ -52,6 +54,8 @@ export interface Services extends ServiceDeps {
   models: ModelService;
   conversations: ConversationService;
   missions: MissionService;
+  catalog: CatalogService;
+  recommendations: RecommendationService;
 }
 
 export function createServices(base: Pick<ServiceDeps, 'config' | 'orm' | 'redis' | 'storage' | 'log'>): Services {
@@ -78,5 +82,7 @@ export function createServices(base: Pick<ServiceDeps, 'config' | 'orm' | 'redis
     models,
     conversations: new ConversationService({ models }),
     missions,
+    catalog: new CatalogService(),
+    recommendations: new RecommendationService({ ...deps, missions }),
   });
 }

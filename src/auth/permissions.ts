@@ -4,7 +4,9 @@ import { forbidden } from '../errors';
 import { apiKeyRules } from '../modules/api-keys/api-key.rules';
 import { consentRules } from '../modules/consents/consent.rules';
 import { conversationRules } from '../modules/conversations/conversation.rules';
+import { catalogRules } from '../modules/catalog/catalog.rules';
 import { datasetRules } from '../modules/datasets/dataset.rules';
+import { recommendationRules } from '../modules/recommendations/recommendation.rules';
 import { missionRules } from '../modules/missions/mission.rules';
 import { modelRules } from '../modules/models/model.rules';
 import { organizationRules } from '../modules/organizations/organization.rules';
@@ -37,7 +39,7 @@ export function mergeRules(...trees: RuleTree[]): Record<string, unknown> {
 
 export const RULE_TREE = mergeRules(
   { PageInfo: allow },
-  authRules, userRules, organizationRules, apiKeyRules, consentRules, policyRules, privacyRules, datasetRules, modelRules, conversationRules, missionRules,
+  authRules, userRules, organizationRules, apiKeyRules, consentRules, policyRules, privacyRules, datasetRules, modelRules, conversationRules, missionRules, catalogRules, recommendationRules,
 );
 
 export function createPermissions() {

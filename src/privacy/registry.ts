@@ -194,6 +194,31 @@ export const PERSONAL_DATA_REGISTRY: Record<string, EntityRegistration> = {
     },
     notPersonal: ['id', 'mission', 'userId'],
   },
+  Product: { subject: null, personal: {}, notPersonal: ['id', 'organization', 'name', 'description', 'category', 'tags', 'priceKrw', 'createdAt'] },
+  Purchase: {
+    subject: 'user',
+    personal: {
+      product: { category: DataCategory.PAYMENT_RECORD, item: 'what was bought' },
+      quantity: { category: DataCategory.PAYMENT_RECORD, item: 'quantity' },
+      amountKrw: { category: DataCategory.PAYMENT_RECORD, item: 'amount paid' },
+      purchasedAt: { category: DataCategory.PAYMENT_RECORD, item: 'purchase time' },
+      reviewRating: { category: DataCategory.SERVICE_USAGE_RECORD, item: 'review rating' },
+      reviewTextEnc: { category: DataCategory.SERVICE_USAGE_RECORD, encrypted: true, item: 'review text', field: 'text' },
+      reviewedAt: { category: DataCategory.SERVICE_USAGE_RECORD, item: 'review time' },
+    },
+    notPersonal: ['id', 'user'],
+  },
+  ContentItem: { subject: null, personal: {}, notPersonal: ['id', 'organization', 'title', 'body', 'tags', 'modelId', 'aiGenerated', 'disclosure', 'createdAt'] },
+  RecommendationFeedback: {
+    subject: 'userId',
+    personal: {
+      kind: { category: DataCategory.SERVICE_USAGE_RECORD, item: 'kind of item' },
+      itemId: { category: DataCategory.SERVICE_USAGE_RECORD, item: 'item clicked or dismissed' },
+      action: { category: DataCategory.SERVICE_USAGE_RECORD, item: 'clicked or dismissed' },
+      createdAt: { category: DataCategory.SERVICE_USAGE_RECORD, item: 'when' },
+    },
+    notPersonal: ['id', 'userId'],
+  },
   OutboxMessage: { subject: null, personal: {}, notPersonal: ['id', 'queue', 'payload', 'createdAt', 'relayedAt', 'attempts'] },
 };
 

@@ -3,6 +3,7 @@ import { Role } from '../../auth/roles';
 import type { Context } from '../../context';
 import { presentPersonal } from '../../privacy/personal-data';
 import { Consent, ConsentEvent as ConsentEventType } from '../consents/consent.types';
+import { PurchaseType } from '../catalog/catalog.types';
 import { ConversationType } from '../conversations/conversation.types';
 import { MissionStatus } from '../missions/mission.entity';
 import { HealthProfileType, MissionType } from '../missions/mission.types';
@@ -95,6 +96,11 @@ export class UserResolver {
     @Ctx() ctx: Context,
   ) {
     return ctx.services.missions.listOwn(ctx, user.id, status);
+  }
+
+  @FieldResolver(() => [PurchaseType], { description: "The user's purchases, newest first. The user alone." })
+  purchases(@Root() user: User, @Ctx() ctx: Context) {
+    return ctx.services.catalog.listPurchases(ctx, user.id);
   }
 
   @FieldResolver(() => [ConversationType], { description: "The user's own conversations with influencer models, latest first." })

@@ -31,6 +31,7 @@ export const userRules = {
     conversations: isSelf,
     healthProfile: isSelf,
     missions: isSelf,
+    purchases: isSelf,
   },
   UserConnection: allow,
   UserEdge: allow,
