@@ -11,6 +11,7 @@ import { ChatMessageResolver, ConversationResolver } from './modules/conversatio
 import { ContentItemResolver, ProductResolver, PurchaseResolver } from './modules/catalog/catalog.resolver';
 import { DatasetResolver } from './modules/datasets/dataset.resolver';
 import { RecommendationResolver } from './modules/recommendations/recommendation.resolver';
+import { StatisticsResolver } from './modules/statistics/statistics.resolver';
 import { MissionResolver, MissionTemplateResolver } from './modules/missions/mission.resolver';
 import { GeneratedContentResolver, ModelResolver, TrainingJobResolver } from './modules/models/model.resolver';
 import { OrganizationResolver } from './modules/organizations/organization.resolver';
@@ -25,6 +26,7 @@ export const RESOLVERS = [
   AuthResolver, UserResolver, OrganizationResolver, ApiKeyResolver, ConsentResolver, PolicyResolver, PrivacyResolver, DatasetResolver,
   ModelResolver, TrainingJobResolver, GeneratedContentResolver, ConversationResolver, ChatMessageResolver,
   MissionResolver, MissionTemplateResolver, ProductResolver, PurchaseResolver, ContentItemResolver, RecommendationResolver,
+  StatisticsResolver,
 ] as const;
 
 let cached: GraphQLSchema | null = null;

@@ -11,6 +11,7 @@ import { ConsentService } from './modules/consents/consent.service';
 import { CatalogService } from './modules/catalog/catalog.service';
 import { ConversationService } from './modules/conversations/conversation.service';
 import { RecommendationService } from './modules/recommendations/recommendation.service';
+import { StatisticsService } from './modules/statistics/statistics.service';
 import { DatasetService } from './modules/datasets/dataset.service';
 import { MissionService } from './modules/missions/mission.service';
 import { ModelService } from './modules/models/model.service';
@@ -56,6 +57,7 @@ export interface Services extends ServiceDeps {
   missions: MissionService;
   catalog: CatalogService;
   recommendations: RecommendationService;
+  statistics: StatisticsService;
 }
 
 export function createServices(base: Pick<ServiceDeps, 'config' | 'orm' | 'redis' | 'storage' | 'log'>): Services {
@@ -84,5 +86,6 @@ export function createServices(base: Pick<ServiceDeps, 'config' | 'orm' | 'redis
     missions,
     catalog: new CatalogService(),
     recommendations: new RecommendationService({ ...deps, missions }),
+    statistics: new StatisticsService(),
   });
 }
