@@ -8,6 +8,7 @@ export const QUEUES = {
   maintenance: 'maintenance',
   datasetValidation: 'dataset-validation',
   training: 'training',
+  purge: 'purge',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -15,6 +16,8 @@ export interface JobPayloads {
   maintenance: { task: 'expire-sessions' };
   'dataset-validation': { datasetId: string };
   training: { trainingJobId: string };
+  /** Without a run id (the daily schedule), the worker opens the run itself. */
+  purge: { purgeRunId?: string };
 }
 
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {

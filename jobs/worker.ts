@@ -10,6 +10,8 @@ import { openOrm } from '../src/db/orm';
 import { expireSessions } from './expire-sessions';
 import { failValidation, validateDataset } from '../src/modules/datasets/dataset-validation';
 import { failTraining, runTraining } from '../src/modules/models/training';
+import { executePurge } from '../src/modules/retention/purge';
+import { PurgeRun } from '../src/modules/retention/retention.entity';
 import { Storage } from '../src/storage/storage';
 import { OutboxRelay, QUEUES, redisConnection, type JobPayloads } from './queues';
 
@@ -47,7 +49,19 @@ export async function startWorker(config: Readonly<Config>, options: { orm?: Mik
     if (job && (job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError')) void failTraining(orm, job.data.trainingJobId, error.message).catch((e) => log.error({ err: e }, 'could not mark training failed'));
   });
 
-  const workers = [maintenance, datasetValidation, training];
+  const purge = new Worker<JobPayloads['purge']>(QUEUES.purge, async (job) => {
+    let runId = job.data.purgeRunId;
+    if (!runId) {
+      const em = orm.em.fork();
+      const run = em.create(PurgeRun, { dryRun: false });
+      await em.flush();
+      runId = run.id;
+    }
+    await executePurge(orm, storage, runId);
+    return { purgeRunId: runId };
+  }, { connection, concurrency: 1 });
+
+  const workers = [maintenance, datasetValidation, training, purge];
   for (const worker of workers) {
     worker.on('failed', (job, error) => log.warn({ queue: worker.name, jobId: job?.id, attempts: job?.attemptsMade, err: error }, 'job failed'));
   }
@@ -56,6 +70,10 @@ export async function startWorker(config: Readonly<Config>, options: { orm?: Mik
   const scheduler = new Queue(QUEUES.maintenance, { connection });
   await scheduler.upsertJobScheduler('expire-sessions', { every: 3600_000 }, { name: 'expire-sessions', data: { task: 'expire-sessions' } });
   await scheduler.close();
+  // Daily, so expired data is gone within a day of its deadline.
+  const purgeScheduler = new Queue(QUEUES.purge, { connection });
+  await purgeScheduler.upsertJobScheduler('purge-daily', { every: 24 * 3600_000 }, { name: 'purge', data: {} });
+  await purgeScheduler.close();
 
   const relay = new OutboxRelay(orm, connection, log);
   relay.start(options.relayIntervalMs ?? 500);

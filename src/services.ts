@@ -11,6 +11,7 @@ import { ConsentService } from './modules/consents/consent.service';
 import { CatalogService } from './modules/catalog/catalog.service';
 import { ConversationService } from './modules/conversations/conversation.service';
 import { RecommendationService } from './modules/recommendations/recommendation.service';
+import { RetentionService } from './modules/retention/retention.service';
 import { StatisticsService } from './modules/statistics/statistics.service';
 import { DatasetService } from './modules/datasets/dataset.service';
 import { MissionService } from './modules/missions/mission.service';
@@ -58,6 +59,7 @@ export interface Services extends ServiceDeps {
   catalog: CatalogService;
   recommendations: RecommendationService;
   statistics: StatisticsService;
+  retention: RetentionService;
 }
 
 export function createServices(base: Pick<ServiceDeps, 'config' | 'orm' | 'redis' | 'storage' | 'log'>): Services {
@@ -87,5 +89,6 @@ export function createServices(base: Pick<ServiceDeps, 'config' | 'orm' | 'redis
     catalog: new CatalogService(),
     recommendations: new RecommendationService({ ...deps, missions }),
     statistics: new StatisticsService(),
+    retention: new RetentionService(),
   });
 }

@@ -7,6 +7,7 @@ import { conversationRules } from '../modules/conversations/conversation.rules';
 import { catalogRules } from '../modules/catalog/catalog.rules';
 import { datasetRules } from '../modules/datasets/dataset.rules';
 import { recommendationRules } from '../modules/recommendations/recommendation.rules';
+import { retentionRules } from '../modules/retention/retention.rules';
 import { statisticsRules } from '../modules/statistics/statistics.rules';
 import { missionRules } from '../modules/missions/mission.rules';
 import { modelRules } from '../modules/models/model.rules';
@@ -40,7 +41,7 @@ export function mergeRules(...trees: RuleTree[]): Record<string, unknown> {
 
 export const RULE_TREE = mergeRules(
   { PageInfo: allow },
-  authRules, userRules, organizationRules, apiKeyRules, consentRules, policyRules, privacyRules, datasetRules, modelRules, conversationRules, missionRules, catalogRules, recommendationRules, statisticsRules,
+  authRules, userRules, organizationRules, apiKeyRules, consentRules, policyRules, privacyRules, datasetRules, modelRules, conversationRules, missionRules, catalogRules, recommendationRules, statisticsRules, retentionRules,
 );
 
 export function createPermissions() {

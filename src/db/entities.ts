@@ -2,6 +2,7 @@ import { ApiKey } from '../modules/api-keys/api-key.entity';
 import { ConsentEvent, ConsentPurposeDefinition } from '../modules/consents/consent.entity';
 import { ChatMessage, Conversation } from '../modules/conversations/conversation.entity';
 import { ContentItem, Product, Purchase, RecommendationFeedback } from '../modules/catalog/catalog.entity';
+import { LegalHold, PurgeRun } from '../modules/retention/retention.entity';
 import { Dataset } from '../modules/datasets/dataset.entity';
 import { HealthProfile, Mission, MissionCheckIn, MissionTemplate } from '../modules/missions/mission.entity';
 import { GeneratedContent, InfluencerModel, ModelVersion, TrainingJob } from '../modules/models/model.entity';
@@ -20,5 +21,5 @@ export const ENTITIES = [
   PrivacyPolicy, RetentionPolicy, Processor, SubjectKey, AccessLogEntry, AccessLogHead,
   WebVisit, UsageEvent, OutboxMessage, Dataset, InfluencerModel, ModelVersion, TrainingJob, GeneratedContent,
   Conversation, ChatMessage, HealthProfile, MissionTemplate, Mission, MissionCheckIn,
-  Product, Purchase, ContentItem, RecommendationFeedback,
+  Product, Purchase, ContentItem, RecommendationFeedback, PurgeRun, LegalHold,
 ];

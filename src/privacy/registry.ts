@@ -219,6 +219,17 @@ export const PERSONAL_DATA_REGISTRY: Record<string, EntityRegistration> = {
     },
     notPersonal: ['id', 'userId'],
   },
+  PurgeRun: { subject: null, personal: {}, notPersonal: ['id', 'dryRun', 'status', 'startedAt', 'finishedAt', 'counts', 'error', 'requestedById'] },
+  LegalHold: {
+    subject: 'subjectId',
+    personal: {
+      reason: { category: DataCategory.COMPLAINT_RECORD, item: 'why the data is held' },
+      until: { category: DataCategory.COMPLAINT_RECORD, item: 'until when' },
+      createdAt: { category: DataCategory.COMPLAINT_RECORD, item: 'when it was placed' },
+      releasedAt: { category: DataCategory.COMPLAINT_RECORD, item: 'when it was released' },
+    },
+    notPersonal: ['id', 'subjectId', 'placedById'],
+  },
   OutboxMessage: { subject: null, personal: {}, notPersonal: ['id', 'queue', 'payload', 'createdAt', 'relayedAt', 'attempts'] },
 };
 
