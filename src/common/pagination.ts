@@ -46,6 +46,9 @@ export function connectionTypes<T extends object>(name: string, nodeType: ClassT
 
 export const MAX_PAGE_SIZE = 100;
 
+/** A filter that can match nothing (an id that is not a UUID, say) answers an empty page, not an error. */
+export const emptyPage = <T>(): Page<T> => ({ edges: [], totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null } });
+
 export function checkPageSize(first: number): number {
   if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) throw badInput(`first must be between 1 and ${MAX_PAGE_SIZE}`, 'first');
   return first;

@@ -1,6 +1,6 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { isUuid } from '../common/ids';
-import { paginate, type Page } from '../common/pagination';
+import { emptyPage, paginate, type Page } from '../common/pagination';
 import { requiredText } from '../common/validate';
 import type { Context } from '../context';
 import { badInput, notFound } from '../errors';
@@ -43,11 +43,10 @@ export class PrivacyService {
 
   async accessLogs(ctx: Context, first: number, after: string | null | undefined, filter: AccessLogFilter | null | undefined): Promise<Page<AccessLogEntry>> {
     const where: FilterQuery<AccessLogEntry> = {};
-    const empty = { edges: [], totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null } };
     for (const key of ['actorId', 'subjectId'] as const) {
       const id = filter?.[key];
       if (id) {
-        if (!isUuid(id)) return empty;
+        if (!isUuid(id)) return emptyPage();
         where[key] = id;
       }
     }

@@ -1,7 +1,8 @@
 import type { FilterQuery } from '@mikro-orm/core';
-import { ApiScope, Role } from '../../auth/roles';
+import { ApiScope } from '../../auth/roles';
+import { actsForOrganization } from '../../auth/scopes';
 import { isUuid } from '../../common/ids';
-import { paginate, type Page } from '../../common/pagination';
+import { emptyPage, paginate, type Page } from '../../common/pagination';
 import { optionalText, requiredText, stringList } from '../../common/validate';
 import type { Context } from '../../context';
 import { badInput, notFound } from '../../errors';
@@ -18,15 +19,12 @@ export const normalizeTags = (tags: string[], field = 'tags') => stringList(tags
 export class CatalogService {
   /** Its enterprise users, or its partner key with CATALOG_WRITE, write an organization's catalog. */
   private writable(ctx: Context, organizationId: string): string {
-    const viewer = ctx.viewer;
-    const own = viewer.kind !== 'anonymous' && viewer.organizationId === organizationId && isUuid(organizationId);
-    const may = viewer.kind === 'user' ? viewer.role === Role.ENTERPRISE : viewer.kind === 'apiKey' && viewer.scopes.includes(ApiScope.CATALOG_WRITE);
-    if (!own || !may) throw notFound('Organization');
+    if (!isUuid(organizationId) || !actsForOrganization(ctx.viewer, organizationId, ApiScope.CATALOG_WRITE)) throw notFound('Organization');
     return organizationId;
   }
 
   products(ctx: Context, first: number, after: string | null | undefined, organizationId: string | null | undefined): Promise<Page<Product>> {
-    if (organizationId && !isUuid(organizationId)) return Promise.resolve({ edges: [], totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null } });
+    if (organizationId && !isUuid(organizationId)) return Promise.resolve(emptyPage());
     const where: FilterQuery<Product> = organizationId ? { organization: organizationId } : {};
     return paginate(ctx.em, Product, where, first, after);
   }

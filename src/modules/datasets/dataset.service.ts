@@ -1,6 +1,7 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { enqueue } from '../../../jobs/queues';
-import { ApiScope, isStaffRole, Role } from '../../auth/roles';
+import { ApiScope, isStaffRole } from '../../auth/roles';
+import { actsForOrganization } from '../../auth/scopes';
 import { isUuid } from '../../common/ids';
 import { paginate, type Page } from '../../common/pagination';
 import { requiredText } from '../../common/validate';
@@ -27,10 +28,7 @@ export class DatasetService {
 
   /** The organization the viewer may write datasets for: its own (enterprise user or a key with DATASETS_WRITE). */
   private writableOrganization(ctx: Context, organizationId: string): string {
-    const viewer = ctx.viewer;
-    const own = viewer.kind !== 'anonymous' && viewer.organizationId === organizationId && isUuid(organizationId);
-    const may = viewer.kind === 'user' ? viewer.role === Role.ENTERPRISE : viewer.kind === 'apiKey' && viewer.scopes.includes(ApiScope.DATASETS_WRITE);
-    if (!own || !may) throw notFound('Organization');
+    if (!isUuid(organizationId) || !actsForOrganization(ctx.viewer, organizationId, ApiScope.DATASETS_WRITE)) throw notFound('Organization');
     return organizationId;
   }
 

@@ -1,6 +1,7 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { enqueue } from '../../../jobs/queues';
 import { ApiScope, isStaffRole, Role } from '../../auth/roles';
+import { actsForOrganization } from '../../auth/scopes';
 import { isUuid } from '../../common/ids';
 import { paginate, type Page } from '../../common/pagination';
 import { optionalText, requiredText, stringList } from '../../common/validate';
@@ -157,8 +158,7 @@ export class ModelService {
   async generate(ctx: Context, input: GenerateContentInput): Promise<GeneratedContent> {
     const model = await this.findVisible(ctx, input.modelId);
     const viewer = ctx.viewer;
-    const mayGenerate = viewer.kind === 'apiKey' ? viewer.scopes.includes(ApiScope.CONTENT_GENERATE) : viewer.kind === 'user' && viewer.role === Role.ENTERPRISE;
-    if (!mayGenerate || viewer.kind === 'anonymous' || viewer.organizationId !== model.organization.id) throw notFound('Model');
+    if (!actsForOrganization(viewer, model.organization.id, ApiScope.CONTENT_GENERATE)) throw notFound('Model');
     const prompt = requiredText(input.prompt, 'prompt', 2000);
     const { version, artifact } = await this.activeArtifact(ctx, model);
     const output = respond({ ...artifact, persona: model.persona }, input.kind, prompt);

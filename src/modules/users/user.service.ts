@@ -1,7 +1,7 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { isStaffRole, Role } from '../../auth/roles';
 import { isUuid } from '../../common/ids';
-import { paginate, type Page } from '../../common/pagination';
+import { emptyPage, paginate, type Page } from '../../common/pagination';
 import { httpsUrl, normalizePhone, optionalText, requiredText, stringList } from '../../common/validate';
 import type { Context } from '../../context';
 import { badInput, conflict, notFound } from '../../errors';
@@ -40,7 +40,7 @@ export class UserService {
     if (filter?.role) where.role = filter.role;
     if (filter?.status) where.status = filter.status;
     if (filter?.organizationId) {
-      if (!isUuid(filter.organizationId)) return { edges: [], totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null } };
+      if (!isUuid(filter.organizationId)) return emptyPage();
       where.organization = filter.organizationId;
     }
     return paginate(ctx.em, User, where, first, after);
