@@ -348,56 +348,46 @@ describe('tampering behind the trigger', () => {
   });
 });
 
-describe('retention keeps role changes 3 years', () => {
-  const scratch = scratchDatabase('roles');
-  let orm: MikroORM;
-  let chain: Client;
-
+/** A migrated database of its own, with an ORM and a raw client: for chains that must start empty or backdated. */
+function useScratchChain(name: string) {
+  const scratch = scratchDatabase(name);
+  const db = { url: scratch.url } as { url: string; orm: MikroORM; chain: Client };
   beforeAll(async () => {
     await scratch.prepare();
-    orm = (await openOrm({ databaseUrl: scratch.url })) as MikroORM;
-    chain = new Client({ connectionString: scratch.url });
-    await chain.connect();
+    db.orm = (await openOrm({ databaseUrl: scratch.url })) as MikroORM;
+    db.chain = new Client({ connectionString: scratch.url });
+    await db.chain.connect();
   }, 60000);
   afterAll(async () => {
-    await chain?.end();
-    await orm?.close(true);
+    await db.chain?.end();
+    await db.orm?.close(true);
     await scratch.drop();
   });
+  return db;
+}
+
+describe('retention keeps role changes 3 years', () => {
+  const db = useScratchChain('roles');
 
   const DAY = 24 * 3600 * 1000;
   const at = (daysAgo: number) => new AccessLogService(() => new Date(Date.now() - daysAgo * DAY));
 
   it('given a role change 2.5 years old, when purged, then the purge stops before it and every later entry is kept', async () => {
-    const [ancient] = await at(6 * 365).append(orm.em.fork(), [{ actorId: null, actorRole: null, action: AccessAction.SIGN_IN_FAILED, subjectId: null, reason: 'ancient' }]);
-    await at(913).append(orm.em.fork(), [{ actorId: null, actorRole: null, action: AccessAction.UPDATE, subjectId: null, fields: ['role'], reason: 'role MEMBER -> ADMIN' }]);
-    await at(800).append(orm.em.fork(), [{ actorId: null, actorRole: null, action: AccessAction.SIGN_IN_FAILED, subjectId: null, reason: 'old but after the role change' }]);
-    await at(0).append(orm.em.fork(), [{ actorId: null, actorRole: null, action: AccessAction.SIGN_IN_FAILED, subjectId: null, reason: 'new' }]);
+    const [ancient] = await at(6 * 365).append(db.orm.em.fork(), [{ actorId: null, actorRole: null, action: AccessAction.SIGN_IN_FAILED, subjectId: null, reason: 'ancient' }]);
+    await at(913).append(db.orm.em.fork(), [{ actorId: null, actorRole: null, action: AccessAction.UPDATE, subjectId: null, fields: ['role'], reason: 'role MEMBER -> ADMIN' }]);
+    await at(800).append(db.orm.em.fork(), [{ actorId: null, actorRole: null, action: AccessAction.SIGN_IN_FAILED, subjectId: null, reason: 'old but after the role change' }]);
+    await at(0).append(db.orm.em.fork(), [{ actorId: null, actorRole: null, action: AccessAction.SIGN_IN_FAILED, subjectId: null, reason: 'new' }]);
 
-    expect((await chain.query('select purge_access_log() as removed')).rows[0].removed).toBe(1);
-    const { rows } = await chain.query<{ reason: string }>('select reason from access_log order by sequence');
+    expect((await db.chain.query('select purge_access_log() as removed')).rows[0].removed).toBe(1);
+    const { rows } = await db.chain.query<{ reason: string }>('select reason from access_log order by sequence');
     expect(rows.map((r) => r.reason)).toEqual(['role MEMBER -> ADMIN', 'old but after the role change', 'new']);
-    expect((await head(chain)).checkpointHash).toBe(ancient.hash);
-    expect(await new AccessLogService().verify(orm.em.fork())).toMatchObject({ valid: true, checkedEntries: 3 });
+    expect((await head(db.chain)).checkpointHash).toBe(ancient.hash);
+    expect(await new AccessLogService().verify(db.orm.em.fork())).toMatchObject({ valid: true, checkedEntries: 3 });
   });
 });
 
 describe('retention: purge_access_log() in a database of its own', () => {
-  const scratch = scratchDatabase('chain');
-  let orm: MikroORM;
-  let chain: Client;
-
-  beforeAll(async () => {
-    await scratch.prepare();
-    orm = (await openOrm({ databaseUrl: scratch.url })) as MikroORM;
-    chain = new Client({ connectionString: scratch.url });
-    await chain.connect();
-  }, 60000);
-  afterAll(async () => {
-    await chain?.end();
-    await orm?.close(true);
-    await scratch.drop();
-  });
+  const db = useScratchChain('chain');
 
   const entry = (reason: string) => ({ actorId: null, actorRole: null, action: AccessAction.SIGN_IN_FAILED, subjectId: null, fields: [], reason });
 
@@ -405,43 +395,43 @@ describe('retention: purge_access_log() in a database of its own', () => {
     const old = new AccessLogService(() => new Date('2020-01-01T00:00:00Z'));
     const lateOld = new AccessLogService(() => new Date(Date.now() - (2 * 365 + 2) * 24 * 3600 * 1000));
     const recent = new AccessLogService();
-    await old.append(orm.em.fork(), [entry('old 1'), entry('old 2')]);
-    await old.append(orm.em.fork(), [entry('old 3')]);
-    const [lastOld] = await lateOld.append(orm.em.fork(), [entry('old 4')]);
-    const kept = await recent.append(orm.em.fork(), [entry('new 5'), entry('new 6')]);
-    expect(await recent.verify(orm.em.fork())).toMatchObject({ valid: true, checkedEntries: 6 });
+    await old.append(db.orm.em.fork(), [entry('old 1'), entry('old 2')]);
+    await old.append(db.orm.em.fork(), [entry('old 3')]);
+    const [lastOld] = await lateOld.append(db.orm.em.fork(), [entry('old 4')]);
+    const kept = await recent.append(db.orm.em.fork(), [entry('new 5'), entry('new 6')]);
+    expect(await recent.verify(db.orm.em.fork())).toMatchObject({ valid: true, checkedEntries: 6 });
 
     // Old as it is, an entry cannot be deleted outside purge_access_log().
-    await expect(chain.query('delete from access_log where sequence = 1')).rejects.toMatchObject({ code: '42501' });
+    await expect(db.chain.query('delete from access_log where sequence = 1')).rejects.toMatchObject({ code: '42501' });
 
-    expect((await chain.query('select purge_access_log() as removed')).rows[0].removed).toBe(4);
+    expect((await db.chain.query('select purge_access_log() as removed')).rows[0].removed).toBe(4);
 
-    const { rows } = await chain.query<{ sequence: number; reason: string }>('select sequence, reason from access_log order by sequence');
+    const { rows } = await db.chain.query<{ sequence: number; reason: string }>('select sequence, reason from access_log order by sequence');
     expect(rows).toEqual([{ sequence: 5, reason: 'new 5' }, { sequence: 6, reason: 'new 6' }]);
-    expect(await head(chain)).toEqual({ sequence: 6, hash: kept[1].hash, checkpointSequence: 4, checkpointHash: lastOld.hash });
-    expect(await recent.verify(orm.em.fork())).toEqual({ valid: true, checkedEntries: 2, firstInvalidSequence: null, headHash: kept[1].hash });
+    expect(await head(db.chain)).toEqual({ sequence: 6, hash: kept[1].hash, checkpointSequence: 4, checkpointHash: lastOld.hash });
+    expect(await recent.verify(db.orm.em.fork())).toEqual({ valid: true, checkedEntries: 2, firstInvalidSequence: null, headHash: kept[1].hash });
     // Asking for the purged range starts from the checkpoint instead.
-    expect(await recent.verify(orm.em.fork(), 1)).toMatchObject({ valid: true, checkedEntries: 2 });
+    expect(await recent.verify(db.orm.em.fork(), 1)).toMatchObject({ valid: true, checkedEntries: 2 });
 
     // Nothing more is old enough: a second purge removes nothing and moves nothing.
-    expect((await chain.query('select purge_access_log() as removed')).rows[0].removed).toBe(0);
-    expect((await head(chain)).checkpointSequence).toBe(4);
+    expect((await db.chain.query('select purge_access_log() as removed')).rows[0].removed).toBe(0);
+    expect((await head(db.chain)).checkpointSequence).toBe(4);
 
     // The chain continues from the head after a purge.
-    const [next] = await recent.append(orm.em.fork(), [entry('new 7')]);
+    const [next] = await recent.append(db.orm.em.fork(), [entry('new 7')]);
     expect(next).toMatchObject({ sequence: 7, previousHash: kept[1].hash });
-    expect(await recent.verify(orm.em.fork())).toMatchObject({ valid: true, checkedEntries: 3 });
+    expect(await recent.verify(db.orm.em.fork())).toMatchObject({ valid: true, checkedEntries: 3 });
   });
 
   it('given inserts that do not extend the head, then the database refuses them; rows slipped in behind the triggers are still caught by verify', async () => {
     const service = new AccessLogService();
-    const h = await head(chain);
+    const h = await head(db.chain);
     const insert = (client: { query: Client['query'] }, sequence: number, previousHash = h.hash) => client.query(
       `insert into access_log (sequence, id, at, action, fields, previous_hash, hash)
        values ($1, gen_random_uuid(), now(), 'READ', '{}', $2, $3)`, [sequence, previousHash, 'f'.repeat(64)],
     );
     const behindTriggers = async (fn: (c: Client) => Promise<unknown>) => {
-      const c = new Client({ connectionString: scratch.url });
+      const c = new Client({ connectionString: db.url });
       await c.connect();
       try {
         await c.query('set session_replication_role = replica');
@@ -450,20 +440,20 @@ describe('retention: purge_access_log() in a database of its own', () => {
         await c.end();
       }
     };
-    expect(await service.verify(orm.em.fork())).toMatchObject({ valid: true });
+    expect(await service.verify(db.orm.em.fork())).toMatchObject({ valid: true });
 
     // The chain's shape is enforced by PostgreSQL: a gap, a re-used purged sequence or a wrong predecessor is refused.
-    await expect(insert(chain, h.sequence + 5)).rejects.toMatchObject({ code: '23000' });
-    await expect(insert(chain, 2)).rejects.toMatchObject({ code: '23000' });
-    await expect(insert(chain, h.sequence + 1, 'a'.repeat(64))).rejects.toMatchObject({ code: '23000' });
+    await expect(insert(db.chain, h.sequence + 5)).rejects.toMatchObject({ code: '23000' });
+    await expect(insert(db.chain, 2)).rejects.toMatchObject({ code: '23000' });
+    await expect(insert(db.chain, h.sequence + 1, 'a'.repeat(64))).rejects.toMatchObject({ code: '23000' });
     // The head cannot be moved by hand either.
-    await expect(chain.query('update access_log_head set sequence = sequence + 1 where id = 1')).rejects.toMatchObject({ code: '42501' });
-    expect(await head(chain)).toEqual(h);
+    await expect(db.chain.query('update access_log_head set sequence = sequence + 1 where id = 1')).rejects.toMatchObject({ code: '42501' });
+    expect(await head(db.chain)).toEqual(h);
 
     // A well-shaped entry with a forged hash is accepted (the head moves) but fails verification at its own sequence.
-    await insert(chain, h.sequence + 1);
+    await insert(db.chain, h.sequence + 1);
     try {
-      expect(await service.verify(orm.em.fork())).toMatchObject({ valid: false, firstInvalidSequence: h.sequence + 1, checkedEntries: h.sequence - h.checkpointSequence });
+      expect(await service.verify(db.orm.em.fork())).toMatchObject({ valid: false, firstInvalidSequence: h.sequence + 1, checkedEntries: h.sequence - h.checkpointSequence });
     } finally {
       await behindTriggers(async (c) => {
         await c.query('delete from access_log where sequence = $1', [h.sequence + 1]);
@@ -476,23 +466,23 @@ describe('retention: purge_access_log() in a database of its own', () => {
       await behindTriggers((c) => insert(c, sequence));
       try {
         const expected = sequence === 2 ? { valid: false, firstInvalidSequence: 2, checkedEntries: 0 } : { valid: false, firstInvalidSequence: sequence };
-        expect(await service.verify(orm.em.fork())).toMatchObject(expected);
+        expect(await service.verify(db.orm.em.fork())).toMatchObject(expected);
       } finally {
         await behindTriggers((c) => c.query('delete from access_log where sequence = $1', [sequence]));
       }
     }
-    expect(await service.verify(orm.em.fork())).toMatchObject({ valid: true, checkedEntries: h.sequence - h.checkpointSequence, headHash: h.hash });
+    expect(await service.verify(db.orm.em.fork())).toMatchObject({ valid: true, checkedEntries: h.sequence - h.checkpointSequence, headHash: h.hash });
   });
 
   it('given the first kept entry altered after a purge, then verification from the checkpoint catches it', async () => {
-    const { checkpointSequence } = await head(chain);
+    const { checkpointSequence } = await head(db.chain);
     const first = checkpointSequence + 1;
-    const admin = new Client({ connectionString: scratch.url });
+    const admin = new Client({ connectionString: db.url });
     await admin.connect();
     try {
       await admin.query('set session_replication_role = replica');
       await admin.query("update access_log set reason = 'forged' where sequence = $1", [first]);
-      expect(await new AccessLogService().verify(orm.em.fork())).toMatchObject({ valid: false, firstInvalidSequence: first, checkedEntries: 0 });
+      expect(await new AccessLogService().verify(db.orm.em.fork())).toMatchObject({ valid: false, firstInvalidSequence: first, checkedEntries: 0 });
     } finally {
       await admin.end();
     }
