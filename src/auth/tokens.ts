@@ -10,6 +10,8 @@ export interface AccessClaims {
 
 const ISSUER = 'aimex';
 const AUDIENCE = 'aimex-api';
+/** jose checks exp and iat only when present: without this, a token with no expiry would be good forever. */
+const REQUIRED_CLAIMS = ['exp', 'iat', 'iss', 'aud', 'sub', 'sid'];
 
 export class TokenService {
   // Imported once: given raw bytes, jose would re-import the key on every sign and verify.
@@ -37,7 +39,7 @@ export class TokenService {
   /** Null for anything not a valid, unexpired token of ours. */
   async verifyAccessToken(token: string): Promise<AccessClaims | null> {
     try {
-      const { payload } = await jwtVerify(token, await this.secret, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+      const { payload } = await jwtVerify(token, await this.secret, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], requiredClaims: REQUIRED_CLAIMS });
       if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.role !== 'string') return null;
       return { userId: payload.sub, sessionId: payload.sid, role: payload.role as Role };
     } catch {

@@ -102,6 +102,34 @@ describe('access tokens', () => {
   });
 });
 
+describe('access tokens missing a claim', () => {
+  /** Our secret and every claim our tokens carry, but the one named. */
+  async function forgeWithout(missing: string) {
+    const { sub, sid, role } = claimsOf(account);
+    const claims: Record<string, unknown> = { sub, sid, role, iss: 'aimex', aud: 'aimex-api', iat: nowSeconds(), exp: nowSeconds() + 600 };
+    delete claims[missing];
+    return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(server.app.config.jwtSecret));
+  }
+
+  it('given every claim, then the token is accepted (the forging below is faithful)', async () => {
+    const me = await server.gql(AccountsWhoAmIDocument, {}, { token: await forgeWithout('none') });
+    expect(me.errors).toBeUndefined();
+    expect(me.data?.me?.id).toBe(account.userId);
+  });
+
+  it.each(['exp', 'iat', 'iss', 'aud', 'sub', 'sid'])('given a token without %s, then UNAUTHENTICATED with HTTP 401', async (missing) => {
+    const token = await forgeWithout(missing);
+    expect(decodeClaims(token)).not.toHaveProperty(missing);
+    expectRefused(await server.gql(AccountsWhoAmIDocument, {}, { token }));
+  });
+
+  it('given the same claims through the token service, then only the complete token verifies', async () => {
+    const tokens = server.app.services.tokens;
+    expect(await tokens.verifyAccessToken(await forgeWithout('none'))).toMatchObject({ userId: account.userId });
+    for (const missing of ['exp', 'iat', 'iss', 'aud', 'sub', 'sid']) expect(await tokens.verifyAccessToken(await forgeWithout(missing))).toBeNull();
+  });
+});
+
 describe('access tokens with a 1-second lifetime', () => {
   let shortLived: TestServer;
   beforeAll(async () => { shortLived = await startServer({ ACCESS_TOKEN_TTL_SECONDS: '1' }); });
