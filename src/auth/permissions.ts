@@ -16,7 +16,7 @@ import { policyRules } from '../modules/policies/policy.rules';
 import { userRules } from '../modules/users/user.rules';
 import { privacyRules } from '../privacy/privacy.rules';
 import { authRules } from './auth.rules';
-import { allow } from './rules';
+import { carrier } from './policy';
 
 type RuleTree = Record<string, Record<string, unknown> | unknown>;
 
@@ -40,7 +40,7 @@ export function mergeRules(...trees: RuleTree[]): Record<string, unknown> {
 }
 
 export const RULE_TREE = mergeRules(
-  { PageInfo: allow },
+  { PageInfo: carrier },
   authRules, userRules, organizationRules, apiKeyRules, consentRules, policyRules, privacyRules, datasetRules, modelRules, conversationRules, missionRules, catalogRules, recommendationRules, statisticsRules, retentionRules,
 );
 

@@ -3,11 +3,9 @@ import type { Context } from '../context';
 import { forbidden, unauthenticated } from '../errors';
 import { ApiScope, isStaffRole, Role } from './roles';
 
-// Shared rules of the shield tree. Role-only rules cache per request
-// ('contextual'); rules that read the parent do not cache, because shield's
-// cache key would hash ORM entities. Parent rules answer false rather than an
-// error: shield evaluates every branch of or(), and the fallback error says
-// FORBIDDEN anyway without building a stack trace per field.
+// The operation rules of the shield tree: who may call a root field, by role
+// or scope alone, cached per request ('contextual'). Which rows a caller then
+// reads is the resource policies' business (src/auth/policy.ts).
 
 export { allow };
 
@@ -44,15 +42,3 @@ export function hasScopeOrEnterprise(scope: ApiScope) {
   }
   return scoped;
 }
-
-/** The parent object is the viewer's own account. */
-export const isSelf = rule('isSelf', { cache: 'no_cache' })((parent: { id: string }, _a, ctx: Context) =>
-  ctx.viewer.kind === 'user' && ctx.viewer.userId === parent.id);
-
-/** The parent user belongs to the viewer's organization. */
-export const isColleague = rule('isColleague', { cache: 'no_cache' })((parent: { organization?: { id: string } | null }, _a, ctx: Context) =>
-  ctx.viewer.kind === 'user' && ctx.viewer.organizationId !== null && parent.organization?.id === ctx.viewer.organizationId);
-
-/** The parent organization is the viewer's own (a person in it, or its partner key). */
-export const isOwnOrganization = rule('isOwnOrganization', { cache: 'no_cache' })((parent: { id: string }, _a, ctx: Context) =>
-  ctx.viewer.kind !== 'anonymous' && ctx.viewer.organizationId === parent.id);

@@ -1,7 +1,9 @@
-import { allow, isEnterprise } from '../../auth/rules';
+import { carrier } from '../../auth/policy';
+import { isEnterprise } from '../../auth/rules';
+import { apiKeyPolicy } from './api-key.policy';
 
 export const apiKeyRules = {
   Mutation: { createApiKey: isEnterprise, revokeApiKey: isEnterprise },
-  ApiKey: allow,
-  CreatedApiKey: allow,
+  ...apiKeyPolicy.rules,
+  CreatedApiKey: carrier,
 };

@@ -1,4 +1,3 @@
-import { Role } from '../../auth/roles';
 import type { ApiScope } from '../../auth/roles';
 import { newOpaqueToken, sha256 } from '../../auth/tokens';
 import { isUuid } from '../../common/ids';
@@ -9,6 +8,7 @@ import type { ServiceDeps } from '../../services';
 import { Organization } from '../organizations/organization.entity';
 import { User } from '../users/user.entity';
 import { ApiKey } from './api-key.entity';
+import { canManageApiKeys } from './api-key.policy';
 
 const SECRET_PREFIX = 'aimex_';
 
@@ -17,10 +17,7 @@ export class ApiKeyService {
 
   /** Only the organization's own enterprise users manage its keys. */
   private ownOrganization(ctx: Context, organizationId: string): string {
-    const viewer = ctx.viewer;
-    if (viewer.kind !== 'user' || viewer.role !== Role.ENTERPRISE || viewer.organizationId !== organizationId || !isUuid(organizationId)) {
-      throw notFound('Organization');
-    }
+    if (!isUuid(organizationId) || !canManageApiKeys(ctx.viewer, organizationId)) throw notFound('Organization');
     return organizationId;
   }
 

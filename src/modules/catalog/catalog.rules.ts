@@ -1,7 +1,8 @@
 import { ApiScope } from '../../auth/roles';
+import { carrier } from '../../auth/policy';
 import { allow, hasScopeOrEnterprise, isUser } from '../../auth/rules';
+import { contentItemPolicy, productPolicy, purchasePolicy, reviewPolicy } from './catalog.policy';
 
-// Rows are scoped in CatalogService (own organization; own purchases).
 const catalogWriters = hasScopeOrEnterprise(ApiScope.CATALOG_WRITE);
 
 export const catalogRules = {
@@ -13,10 +14,10 @@ export const catalogRules = {
     reviewPurchase: isUser,
     recordRecommendationFeedback: isUser,
   },
-  Product: allow,
-  ProductConnection: allow,
-  ProductEdge: allow,
-  Purchase: allow,
-  Review: allow,
-  ContentItem: allow,
+  ...productPolicy.rules,
+  ...purchasePolicy.rules,
+  ...reviewPolicy.rules,
+  ...contentItemPolicy.rules,
+  ProductConnection: carrier,
+  ProductEdge: carrier,
 };

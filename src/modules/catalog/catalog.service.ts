@@ -1,4 +1,5 @@
 import type { FilterQuery } from '@mikro-orm/core';
+import { readableOr404 } from '../../auth/policy';
 import { ApiScope } from '../../auth/roles';
 import { actsForOrganization } from '../../auth/scopes';
 import { isUuid } from '../../common/ids';
@@ -12,6 +13,7 @@ import { MissionTemplate } from '../missions/mission.entity';
 import { Organization } from '../organizations/organization.entity';
 import { User } from '../users/user.entity';
 import { ContentItem, FeedbackAction, Product, Purchase, RecommendationFeedback, RecommendationKind } from './catalog.entity';
+import { purchasePolicy } from './catalog.policy';
 import type { CreateProductInput, PublishContentInput, ReviewInput } from './catalog.types';
 
 export const normalizeTags = (tags: string[], field = 'tags') => stringList(tags, field, 20, 30).map((t) => t.toLowerCase());
@@ -52,8 +54,7 @@ export class CatalogService {
   }
 
   async review(ctx: Context, input: ReviewInput): Promise<Purchase> {
-    const purchase = isUuid(input.purchaseId) ? await ctx.em.findOne(Purchase, input.purchaseId) : null;
-    if (!purchase || ctx.viewer.kind !== 'user' || purchase.user.id !== ctx.viewer.userId) throw notFound('Purchase');
+    const purchase = await readableOr404(ctx, purchasePolicy, isUuid(input.purchaseId) ? await ctx.em.findOne(Purchase, input.purchaseId) : null, 'Purchase');
     if (!Number.isInteger(input.rating) || input.rating < 1 || input.rating > 5) throw badInput('rating must be 1 to 5', 'rating');
     const text = optionalText(input.text, 'text', 2000);
     const key = await ctx.keys.get(purchase.user.id);
@@ -71,7 +72,7 @@ export class CatalogService {
   async reviewOf(ctx: Context, purchase: Purchase) {
     if (purchase.reviewRating === null) return null;
     return {
-      rating: purchase.reviewRating, createdAt: purchase.reviewedAt!,
+      userId: purchase.user.id, rating: purchase.reviewRating, createdAt: purchase.reviewedAt!,
       text: await decryptPersonal(ctx, 'Purchase', 'reviewTextEnc', purchase.user.id, purchase.reviewTextEnc),
     };
   }

@@ -1,10 +1,11 @@
-import { allow, isUser } from '../../auth/rules';
+import { carrier } from '../../auth/policy';
+import { isUser } from '../../auth/rules';
+import { chatMessagePolicy, conversationPolicy } from './conversation.policy';
 
-// Conversation text is the user's alone: ConversationService answers NOT_FOUND to anyone else.
 export const conversationRules = {
   Query: { conversation: isUser },
   Mutation: { sendMessage: isUser },
-  Conversation: allow,
-  ChatMessage: allow,
-  ChatTurn: allow,
+  ...conversationPolicy.rules,
+  ...chatMessagePolicy.rules,
+  ChatTurn: carrier,
 };

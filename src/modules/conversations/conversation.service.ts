@@ -1,3 +1,4 @@
+import { readableOr404 } from '../../auth/policy';
 import { isUuid } from '../../common/ids';
 import { requiredText } from '../../common/validate';
 import type { Context } from '../../context';
@@ -10,6 +11,7 @@ import { InfluencerModel, ModelStatus } from '../models/model.entity';
 import { respond } from '../models/retrieval-model';
 import { User, UserStatus } from '../users/user.entity';
 import { ChatMessage, Conversation, MessageRole } from './conversation.entity';
+import { conversationPolicy } from './conversation.policy';
 
 const PII_NAMES_KO: Record<PiiType, string> = {
   EMAIL: '이메일', PHONE: '전화번호', RESIDENT_REGISTRATION_NUMBER: '주민등록번호', CARD_NUMBER: '카드번호',
@@ -27,11 +29,9 @@ export function sensitiveInfoWarning(types: PiiType[], language: string): string
 export class ConversationService {
   constructor(private readonly deps: Pick<Services, 'models'>) {}
 
-  /** Conversations are their user's alone: anyone else gets NOT_FOUND, staff included. */
+  /** Conversations are their user's alone (the policy): anyone else gets NOT_FOUND, staff included. */
   async findOwn(ctx: Context, id: string): Promise<Conversation> {
-    const conversation = isUuid(id) ? await ctx.em.findOne(Conversation, id) : null;
-    if (!conversation || ctx.viewer.kind !== 'user' || conversation.user.id !== ctx.viewer.userId) throw notFound('Conversation');
-    return conversation;
+    return readableOr404(ctx, conversationPolicy, isUuid(id) ? await ctx.em.findOne(Conversation, id) : null, 'Conversation');
   }
 
   listOwn(ctx: Context, userId: string): Promise<Conversation[]> {

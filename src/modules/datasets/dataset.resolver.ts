@@ -11,7 +11,7 @@ import { PREVIEW_RECORDS } from './dataset-validation';
 export class DatasetResolver {
   @Query(() => DatasetType, { nullable: true, description: "A dataset of your organization (or any, for staff)." })
   dataset(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
-    return ctx.services.datasets.findVisible(ctx, id);
+    return ctx.services.datasets.find(ctx, id);
   }
 
   @Mutation(() => DatasetUpload, { description: 'Creates a dataset: returns a pre-signed upload URL, or validates inline content at once (ENTERPRISE, or a key with DATASETS_WRITE).' })

@@ -1,9 +1,10 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { enqueue } from '../../../jobs/queues';
-import { ApiScope, isStaffRole } from '../../auth/roles';
+import { readableOr404 } from '../../auth/policy';
+import { ApiScope } from '../../auth/roles';
 import { actsForOrganization } from '../../auth/scopes';
 import { isUuid } from '../../common/ids';
-import { paginate, type Page } from '../../common/pagination';
+import { emptyPage, paginate, type Page } from '../../common/pagination';
 import { requiredText } from '../../common/validate';
 import type { Context } from '../../context';
 import { inTransaction } from '../../db/transaction';
@@ -12,6 +13,7 @@ import type { ServiceDeps } from '../../services';
 import { Organization } from '../organizations/organization.entity';
 import { User } from '../users/user.entity';
 import { Dataset, DatasetStatus } from './dataset.entity';
+import { canCompleteDataset, canDeleteDataset, datasetPolicy, datasetScope } from './dataset.policy';
 import type { CreateDatasetInput } from './dataset.types';
 
 export const INLINE_CONTENT_LIMIT_BYTES = 1024 * 1024;
@@ -32,24 +34,21 @@ export class DatasetService {
     return organizationId;
   }
 
-  /** Its organization's people and keys, and staff (read), see a dataset; others get NOT_FOUND. */
-  async findVisible(ctx: Context, id: string): Promise<Dataset> {
-    const dataset = isUuid(id) ? await ctx.em.findOne(Dataset, id) : null;
-    const viewer = ctx.viewer;
-    const visible = dataset && viewer.kind !== 'anonymous'
-      && (viewer.organizationId === dataset.organization.id || (viewer.kind === 'user' && isStaffRole(viewer.role)));
-    if (!visible) throw notFound('Dataset');
-    return dataset;
+  /** A dataset the viewer may read (its policy decides); NOT_FOUND otherwise. */
+  async find(ctx: Context, id: string): Promise<Dataset> {
+    return readableOr404(ctx, datasetPolicy, isUuid(id) ? await ctx.em.findOne(Dataset, id) : null, 'Dataset');
   }
 
-  private async findWritable(ctx: Context, id: string): Promise<Dataset> {
-    const dataset = await this.findVisible(ctx, id);
-    this.writableOrganization(ctx, dataset.organization.id);
+  private async findChangeable(ctx: Context, id: string, may: (viewer: Context['viewer'], d: Dataset) => boolean): Promise<Dataset> {
+    const dataset = await this.find(ctx, id);
+    if (!may(ctx.viewer, dataset)) throw notFound('Dataset');
     return dataset;
   }
 
   listForOrganization(ctx: Context, organizationId: string, first: number, after: string | null | undefined, status: DatasetStatus | null | undefined): Promise<Page<Dataset>> {
-    const where: FilterQuery<Dataset> = { organization: organizationId };
+    const scope = datasetScope(ctx.viewer);
+    if (!scope) return Promise.resolve(emptyPage());
+    const where: FilterQuery<Dataset> = { $and: [scope, { organization: organizationId }] };
     if (status) where.status = status;
     return paginate(ctx.em, Dataset, where, first, after);
   }
@@ -92,7 +91,7 @@ export class DatasetService {
   }
 
   async completeUpload(ctx: Context, id: string): Promise<Dataset> {
-    const dataset = await this.findWritable(ctx, id);
+    const dataset = await this.findChangeable(ctx, id, canCompleteDataset);
     if (dataset.status !== DatasetStatus.AWAITING_UPLOAD) throw conflict(`The dataset is ${dataset.status}, not awaiting an upload`);
     const size = await this.deps.storage.size(dataset.rawKey!);
     if (size === null) throw badInput('Nothing has been uploaded to the upload URL yet', 'id');
@@ -112,7 +111,7 @@ export class DatasetService {
 
   /** Destroys the original and the redacted copy; the row stays as evidence (DELETED, rawDeletedAt). */
   async delete(ctx: Context, id: string): Promise<Dataset> {
-    const dataset = await this.findWritable(ctx, id);
+    const dataset = await this.findChangeable(ctx, id, canDeleteDataset);
     if (dataset.status === DatasetStatus.DELETED) return dataset;
     if (dataset.status === DatasetStatus.VALIDATING) throw conflict('The dataset is being validated; delete it once validation ends');
     await this.destroyFiles(dataset);

@@ -1,7 +1,8 @@
 import { or } from 'graphql-shield';
+import { carrier } from '../../auth/policy';
 import { allow, isAdmin, isEnterprise, isUser } from '../../auth/rules';
+import { healthProfilePolicy, missionCheckInPolicy, missionPolicy, missionTemplatePolicy } from './mission.policy';
 
-// Health data is the member's alone: MissionService scopes every mission to its owner.
 export const missionRules = {
   Query: { missionTemplates: allow, mission: isUser },
   Mutation: {
@@ -11,10 +12,10 @@ export const missionRules = {
     checkInMission: isUser,
     abandonMission: isUser,
   },
-  MissionTemplate: allow,
-  MissionTemplateConnection: allow,
-  MissionTemplateEdge: allow,
-  Mission: allow,
-  MissionCheckIn: allow,
-  HealthProfile: allow,
+  ...missionTemplatePolicy.rules,
+  ...missionPolicy.rules,
+  ...missionCheckInPolicy.rules,
+  ...healthProfilePolicy.rules,
+  MissionTemplateConnection: carrier,
+  MissionTemplateEdge: carrier,
 };

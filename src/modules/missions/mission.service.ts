@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FilterQuery } from '@mikro-orm/core';
+import { readableOr404, visibleOrNull } from '../../auth/policy';
 import { Role } from '../../auth/roles';
+import { isEnterpriseOf } from '../../auth/scopes';
 import { isUuid } from '../../common/ids';
 import { paginate, type Page } from '../../common/pagination';
 import { optionalText, requiredText, stringList } from '../../common/validate';
@@ -11,12 +13,14 @@ import { decryptPersonal, sealPersonal } from '../../privacy/personal-data';
 import type { ServiceDeps } from '../../services';
 import { ConsentPurpose } from '../consents/consent.entity';
 import { ContentKind, GeneratedContent, InfluencerModel } from '../models/model.entity';
+import { generatedContentPolicy } from '../models/model.policy';
 import type { ModelService } from '../models/model.service';
 import { disclosureFor, respond } from '../models/retrieval-model';
 import { Organization } from '../organizations/organization.entity';
 import { User } from '../users/user.entity';
 import { checkInProblem, computeProgress, type MissionProgress, missionEndDate, seoulDate } from './mission-calendar';
 import { HealthProfile, Mission, MissionCategory, MissionCheckIn, MissionStatus, MissionTemplate } from './mission.entity';
+import { missionPolicy } from './mission.policy';
 import type { CheckInInput, CreateMissionTemplateInput, HealthProfileInput } from './mission.types';
 
 const PROBLEMS = {
@@ -52,6 +56,7 @@ export class MissionService {
     const number = (v: string | null) => (v === null ? null : Number(v));
     const list = (v: string | null) => (v ? (JSON.parse(v) as string[]) : []);
     return {
+      userId,
       heightCm: number(await read('heightCmEnc')), weightKg: number(await read('weightKgEnc')),
       activityLevel: await read('activityLevelEnc'), goals: list(await read('goalsEnc')), conditions: list(await read('conditionsEnc')),
       updatedAt: profile.updatedAt,
@@ -94,7 +99,7 @@ export class MissionService {
     const viewer = ctx.viewer;
     if (viewer.kind !== 'user') throw notFound('Organization');
     const organizationId = input.organizationId ?? null;
-    if (organizationId === null ? viewer.role !== Role.ADMIN : viewer.role !== Role.ENTERPRISE || viewer.organizationId !== organizationId || !isUuid(organizationId)) {
+    if (organizationId === null ? viewer.role !== Role.ADMIN : !isUuid(organizationId) || !isEnterpriseOf(viewer, organizationId)) {
       if (organizationId === null) throw badInput('Platform-wide templates are made by an ADMIN; name your organization', 'organizationId');
       throw notFound('Organization');
     }
@@ -118,9 +123,7 @@ export class MissionService {
   // ---- missions
 
   async findOwn(ctx: Context, id: string): Promise<Mission> {
-    const mission = isUuid(id) ? await ctx.em.findOne(Mission, id, { populate: ['template'] }) : null;
-    if (!mission || ctx.viewer.kind !== 'user' || mission.user.id !== ctx.viewer.userId) throw notFound('Mission');
-    return mission;
+    return readableOr404(ctx, missionPolicy, isUuid(id) ? await ctx.em.findOne(Mission, id, { populate: ['template'] }) : null, 'Mission');
   }
 
   async listOwn(ctx: Context, userId: string, status: MissionStatus | null | undefined): Promise<Mission[]> {
@@ -191,7 +194,7 @@ export class MissionService {
   async checkIns(ctx: Context, mission: Mission) {
     const rows = await ctx.loaders.checkInsByMissionId.load(mission.id);
     return Promise.all(rows.map(async (c) => ({
-      id: c.id, date: c.date, createdAt: c.createdAt,
+      id: c.id, userId: c.userId, date: c.date, createdAt: c.createdAt,
       value: Number(await decryptPersonal(ctx, 'MissionCheckIn', 'valueEnc', c.userId, c.valueEnc)),
       note: await decryptPersonal(ctx, 'MissionCheckIn', 'noteEnc', c.userId, c.noteEnc),
     })));
@@ -206,8 +209,8 @@ export class MissionService {
     return { status: held ? mission.status : (progress.status as MissionStatus), progress };
   }
 
-  coaching(ctx: Context, mission: Mission) {
-    return mission.lastCoachingId ? ctx.em.findOne(GeneratedContent, mission.lastCoachingId) : null;
+  async coaching(ctx: Context, mission: Mission) {
+    return mission.lastCoachingId ? visibleOrNull(ctx, generatedContentPolicy, await ctx.em.findOne(GeneratedContent, mission.lastCoachingId)) : null;
   }
 
   /**

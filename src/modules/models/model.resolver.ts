@@ -1,6 +1,8 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../context';
 import { badInput } from '../../errors';
+import { readableOnly } from '../../auth/policy';
+import { datasetPolicy } from '../datasets/dataset.policy';
 import { DatasetType } from '../datasets/dataset.types';
 import { OrganizationType } from '../organizations/organization.types';
 import { GeneratedContent, InfluencerModel, TrainingJob } from './model.entity';
@@ -13,7 +15,7 @@ import {
 export class ModelResolver {
   @Query(() => InfluencerModelType, { nullable: true, description: 'A model of your organization (or any, for staff).' })
   model(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
-    return ctx.services.models.findVisible(ctx, id);
+    return ctx.services.models.find(ctx, id);
   }
 
   @Query(() => TrainingJobType, { nullable: true, description: "A training job of your organization's models (or any, for staff)." })
@@ -91,8 +93,8 @@ export class TrainingJobResolver {
   }
 
   @FieldResolver(() => [DatasetType], { description: 'The datasets it trains on (CONSUMED after success).' })
-  datasets(@Root() job: TrainingJob, @Ctx() ctx: Context) {
-    return ctx.loaders.datasetsByIds.load(job.datasetIds);
+  async datasets(@Root() job: TrainingJob, @Ctx() ctx: Context) {
+    return readableOnly(ctx, datasetPolicy, await ctx.loaders.datasetsByIds.load(job.datasetIds));
   }
 
   @FieldResolver(() => ModelVersionType, { nullable: true, description: 'The version it made.' })

@@ -1,8 +1,9 @@
 import { or } from 'graphql-shield';
+import { carrier, partOfResource } from '../../auth/policy';
 import { ApiScope } from '../../auth/roles';
-import { allow, hasScopeOrEnterprise, isEnterprise, isStaff } from '../../auth/rules';
+import { hasScopeOrEnterprise, isEnterprise, isStaff } from '../../auth/rules';
+import { generatedContentPolicy, modelPolicy, modelVersionPolicy, trainingJobPolicy } from './model.policy';
 
-// Rows are scoped in ModelService (own organization; staff read).
 const readers = or(hasScopeOrEnterprise(ApiScope.MODELS_READ), isStaff);
 
 export const modelRules = {
@@ -16,13 +17,13 @@ export const modelRules = {
     archiveModel: isEnterprise,
     generateContent: hasScopeOrEnterprise(ApiScope.CONTENT_GENERATE),
   },
-  InfluencerModel: allow,
-  InfluencerModelConnection: allow,
-  InfluencerModelEdge: allow,
-  Persona: allow,
-  ModelVersion: allow,
-  ModelMetrics: allow,
-  TrainingJob: allow,
-  TrainingEvent: allow,
-  GeneratedContent: allow,
+  ...modelPolicy.rules,
+  ...modelVersionPolicy.rules,
+  ...trainingJobPolicy.rules,
+  ...generatedContentPolicy.rules,
+  InfluencerModelConnection: carrier,
+  InfluencerModelEdge: carrier,
+  Persona: partOfResource,
+  ModelMetrics: partOfResource,
+  TrainingEvent: partOfResource,
 };

@@ -1,9 +1,9 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { enqueue } from '../../../jobs/queues';
-import { ApiScope, isStaffRole, Role } from '../../auth/roles';
-import { actsForOrganization } from '../../auth/scopes';
+import { readableOr404 } from '../../auth/policy';
+import { isEnterpriseOf } from '../../auth/scopes';
 import { isUuid } from '../../common/ids';
-import { paginate, type Page } from '../../common/pagination';
+import { emptyPage, paginate, type Page } from '../../common/pagination';
 import { optionalText, requiredText, stringList } from '../../common/validate';
 import type { Context } from '../../context';
 import { inTransaction } from '../../db/transaction';
@@ -15,6 +15,7 @@ import {
   ContentKind, GeneratedContent, InfluencerModel, ModelStatus, ModelVersion, type PersonaData, TrainingBackend, TrainingJob, TrainingJobStatus,
 } from './model.entity';
 import type { CreateModelInput, GenerateContentInput, PersonaInput, TrainModelInput, UpdateModelInput } from './model.types';
+import { canChangeModel, canGenerateWith, modelPolicy, modelScope, trainingJobPolicy } from './model.policy';
 import { disclosureFor, respond, type RetrievalArtifact } from './retrieval-model';
 
 const LANGUAGES = ['ko', 'en', 'ja', 'zh'];
@@ -39,33 +40,26 @@ export class ModelService {
 
   constructor(private readonly deps: ServiceDeps) {}
 
-  /** People and keys of the model's organization, and staff, see it; others get NOT_FOUND. */
-  async findVisible(ctx: Context, id: string): Promise<InfluencerModel> {
-    const model = isUuid(id) ? await ctx.em.findOne(InfluencerModel, id) : null;
-    const viewer = ctx.viewer;
-    const visible = model && viewer.kind !== 'anonymous'
-      && (viewer.organizationId === model.organization.id || (viewer.kind === 'user' && isStaffRole(viewer.role)));
-    if (!visible) throw notFound('Model');
-    return model;
+  /** A model the viewer may read whole (its policy decides); NOT_FOUND otherwise. */
+  async find(ctx: Context, id: string): Promise<InfluencerModel> {
+    return readableOr404(ctx, modelPolicy, isUuid(id) ? await ctx.em.findOne(InfluencerModel, id) : null, 'Model');
   }
 
-  /** Only the organization's enterprise users change its models. */
-  private async findOwned(ctx: Context, id: string): Promise<InfluencerModel> {
-    const model = await this.findVisible(ctx, id);
-    const viewer = ctx.viewer;
-    if (viewer.kind !== 'user' || viewer.role !== Role.ENTERPRISE || viewer.organizationId !== model.organization.id) throw notFound('Model');
+  /** A model the viewer may change: its organization's enterprise users; NOT_FOUND to everyone else. */
+  private async findChangeable(ctx: Context, id: string): Promise<InfluencerModel> {
+    const model = await this.find(ctx, id);
+    if (!canChangeModel(ctx.viewer, model)) throw notFound('Model');
     return model;
   }
 
   list(ctx: Context, organizationId: string, first: number, after: string | null | undefined): Promise<Page<InfluencerModel>> {
-    return paginate(ctx.em, InfluencerModel, { organization: organizationId } as FilterQuery<InfluencerModel>, first, after);
+    const scope = modelScope(ctx.viewer);
+    if (!scope) return Promise.resolve(emptyPage());
+    return paginate(ctx.em, InfluencerModel, { $and: [scope, { organization: organizationId }] } as FilterQuery<InfluencerModel>, first, after);
   }
 
   async create(ctx: Context, input: CreateModelInput): Promise<InfluencerModel> {
-    const viewer = ctx.viewer;
-    if (viewer.kind !== 'user' || viewer.role !== Role.ENTERPRISE || viewer.organizationId !== input.organizationId || !isUuid(input.organizationId)) {
-      throw notFound('Organization');
-    }
+    if (!isUuid(input.organizationId) || !isEnterpriseOf(ctx.viewer, input.organizationId)) throw notFound('Organization');
     const model = ctx.em.create(InfluencerModel, {
       organization: ctx.em.getReference(Organization, input.organizationId),
       name: requiredText(input.name, 'name', 100),
@@ -77,7 +71,7 @@ export class ModelService {
   }
 
   async update(ctx: Context, id: string, input: UpdateModelInput): Promise<InfluencerModel> {
-    const model = await this.findOwned(ctx, id);
+    const model = await this.findChangeable(ctx, id);
     if (model.status === ModelStatus.ARCHIVED) throw conflict('An archived model cannot change');
     if (input.name !== undefined) model.name = requiredText(input.name, 'name', 100);
     if (input.description !== undefined) model.description = optionalText(input.description, 'description', 1000);
@@ -87,7 +81,7 @@ export class ModelService {
   }
 
   async archive(ctx: Context, id: string): Promise<InfluencerModel> {
-    const model = await this.findOwned(ctx, id);
+    const model = await this.findChangeable(ctx, id);
     if (model.status === ModelStatus.TRAINING) throw conflict('Cancel its training first');
     model.status = ModelStatus.ARCHIVED;
     await ctx.em.flush();
@@ -95,7 +89,7 @@ export class ModelService {
   }
 
   async activateVersion(ctx: Context, modelId: string, version: number): Promise<InfluencerModel> {
-    const model = await this.findOwned(ctx, modelId);
+    const model = await this.findChangeable(ctx, modelId);
     if (model.status === ModelStatus.ARCHIVED) throw conflict('An archived model cannot change');
     const found = await ctx.em.findOne(ModelVersion, { model, version });
     if (!found) throw badInput(`Version ${version} does not exist`, 'version');
@@ -106,7 +100,7 @@ export class ModelService {
   }
 
   async train(ctx: Context, input: TrainModelInput): Promise<TrainingJob> {
-    const model = await this.findOwned(ctx, input.modelId);
+    const model = await this.findChangeable(ctx, input.modelId);
     if (model.status === ModelStatus.ARCHIVED) throw conflict('An archived model cannot be trained');
     const backend = input.backend ?? TrainingBackend.LOCAL;
     if (backend === TrainingBackend.RUNPOD && !this.deps.config.runpod) {
@@ -131,16 +125,14 @@ export class ModelService {
   }
 
   async findJob(ctx: Context, id: string): Promise<TrainingJob> {
-    const job = isUuid(id) ? await ctx.em.findOne(TrainingJob, id) : null;
-    if (!job) throw notFound('Training job');
-    await this.findVisible(ctx, job.model.id).catch(() => { throw notFound('Training job'); });
-    return job;
+    return readableOr404(ctx, trainingJobPolicy, isUuid(id) ? await ctx.em.findOne(TrainingJob, id) : null, 'Training job');
   }
 
   /** Queued jobs stop at once; a running one stops at its next checkpoint. */
   async cancel(ctx: Context, id: string): Promise<TrainingJob> {
     const job = await this.findJob(ctx, id);
-    await this.findOwned(ctx, job.model.id).catch(() => { throw notFound('Training job'); });
+    const owner = await ctx.loaders.modelById.load(job.model.id);
+    if (!owner || !canChangeModel(ctx.viewer, owner)) throw notFound('Training job');
     if (job.status !== TrainingJobStatus.QUEUED && job.status !== TrainingJobStatus.RUNNING) {
       throw conflict(`The job is already ${job.status}`);
     }
@@ -156,9 +148,9 @@ export class ModelService {
   }
 
   async generate(ctx: Context, input: GenerateContentInput): Promise<GeneratedContent> {
-    const model = await this.findVisible(ctx, input.modelId);
+    const model = isUuid(input.modelId) ? await ctx.em.findOne(InfluencerModel, input.modelId) : null;
     const viewer = ctx.viewer;
-    if (!actsForOrganization(viewer, model.organization.id, ApiScope.CONTENT_GENERATE)) throw notFound('Model');
+    if (!model || !canGenerateWith(viewer, model)) throw notFound('Model');
     const prompt = requiredText(input.prompt, 'prompt', 2000);
     const { version, artifact } = await this.activeArtifact(ctx, model);
     const output = respond({ ...artifact, persona: model.persona }, input.kind, prompt);

@@ -12,7 +12,7 @@ import { OrganizationType } from './organization.types';
 export class OrganizationResolver {
   @Query(() => OrganizationType, { nullable: true, description: 'An organization: your own, or any for staff.' })
   organization(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
-    return ctx.services.organizations.findVisible(ctx, id);
+    return ctx.services.organizations.find(ctx, id);
   }
 
   @FieldResolver(() => [UserType], { description: 'Members of the organization and staff; colleagues see name, department and job title only.' })

@@ -1,17 +1,12 @@
-import { isStaffRole } from '../../auth/roles';
+import { readableOr404 } from '../../auth/policy';
 import { isUuid } from '../../common/ids';
 import type { Context } from '../../context';
-import { notFound } from '../../errors';
-import { Organization } from './organization.entity';
+import type { Organization } from './organization.entity';
+import { organizationPolicy } from './organization.policy';
 
 export class OrganizationService {
-  /** The viewer's own organization (person or partner key), or any for staff; else NOT_FOUND. */
-  async findVisible(ctx: Context, id: string): Promise<Organization> {
-    const viewer = ctx.viewer;
-    if (viewer.kind === 'anonymous' || !isUuid(id)) throw notFound('Organization');
-    const allowed = viewer.organizationId === id || (viewer.kind === 'user' && isStaffRole(viewer.role));
-    const organization = allowed ? await ctx.loaders.organizationById.load(id) : null;
-    if (!organization) throw notFound('Organization');
-    return organization;
+  /** An organization the viewer may read whole (its own, or any for staff); NOT_FOUND otherwise. */
+  async find(ctx: Context, id: string): Promise<Organization> {
+    return readableOr404(ctx, organizationPolicy, isUuid(id) ? await ctx.loaders.organizationById.load(id) : null, 'Organization');
   }
 }

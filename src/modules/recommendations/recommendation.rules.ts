@@ -1,7 +1,9 @@
-import { allow, isUser } from '../../auth/rules';
+import { carrier } from '../../auth/policy';
+import { isUser } from '../../auth/rules';
 
 export const recommendationRules = {
   Query: { recommendations: isUser },
-  RecommendationList: allow,
-  Recommendation: allow,
+  // The items are products, content and templates: guarded by their own types.
+  RecommendationList: carrier,
+  Recommendation: carrier,
 };

@@ -1,7 +1,11 @@
-import { allow, isStaff } from '../../auth/rules';
+import { partOfResource, rolePolicy } from '../../auth/policy';
+import { isStaffViewer } from '../../auth/scopes';
+import { isStaff } from '../../auth/rules';
+
+const usageStatisticsPolicy = rolePolicy('UsageStatistics', isStaffViewer);
 
 export const statisticsRules = {
   Query: { usageStatistics: isStaff },
-  UsageStatistics: allow,
-  ConsentRate: allow,
+  ...usageStatisticsPolicy.rules,
+  ConsentRate: partOfResource,
 };

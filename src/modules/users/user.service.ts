@@ -1,4 +1,5 @@
 import type { FilterQuery } from '@mikro-orm/core';
+import { readableOr404 } from '../../auth/policy';
 import { isStaffRole, Role } from '../../auth/roles';
 import { isUuid } from '../../common/ids';
 import { emptyPage, paginate, type Page } from '../../common/pagination';
@@ -11,6 +12,7 @@ import { sealPersonal } from '../../privacy/personal-data';
 import type { ServiceDeps } from '../../services';
 import { UsageEventType } from '../usage/usage.entity';
 import { User, UserStatus } from './user.entity';
+import { userPolicy } from './user.policy';
 import type { UpdateProfileInput, UserFilter } from './user.types';
 
 export class UserService {
@@ -21,18 +23,9 @@ export class UserService {
     return ctx.em.findOne(User, ctx.viewer.userId);
   }
 
-  /** A user the viewer may address: itself, a colleague, or anyone for staff; else NOT_FOUND. */
-  async findVisible(ctx: Context, id: string): Promise<User> {
-    const viewer = ctx.viewer;
-    if (viewer.kind !== 'user' || !isUuid(id)) throw notFound('User');
-    const user = await ctx.em.findOne(User, id);
-    const visible = user && (
-      user.id === viewer.userId
-      || isStaffRole(viewer.role)
-      || (viewer.organizationId !== null && user.organization?.id === viewer.organizationId)
-    );
-    if (!visible) throw notFound('User');
-    return user;
+  /** A user the viewer may address (its policy decides: itself, a colleague, or anyone for staff); NOT_FOUND otherwise. */
+  async find(ctx: Context, id: string): Promise<User> {
+    return readableOr404(ctx, userPolicy, isUuid(id) ? await ctx.em.findOne(User, id) : null, 'User');
   }
 
   async list(ctx: Context, first: number, after: string | null | undefined, filter: UserFilter | null | undefined): Promise<Page<User>> {
@@ -91,7 +84,7 @@ export class UserService {
     const viewer = ctx.viewer;
     if (viewer.kind !== 'user') throw notFound('User');
     if (viewer.userId === userId) throw badInput('Staff cannot change their own role', 'userId');
-    const user = await this.findVisible(ctx, userId);
+    const user = await this.find(ctx, userId);
     if (user.status !== UserStatus.ACTIVE) throw conflict('A withdrawn account has no role to change');
     if (user.role === role) return user;
     // Enterprise users act for their organization; no other role belongs to one.
