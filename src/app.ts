@@ -55,6 +55,16 @@ export async function createApp(config: Readonly<Config>, options: { s3Endpoint:
   const log = options.log ?? createLogger(config);
   const orm = await openOrm(config);
   const redis = new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
+  // Only rate limits use Redis on the request path, and they fall back to memory while it is away: say so once.
+  let redisDown = false;
+  redis.on('error', (error: Error) => {
+    if (!redisDown) log.warn({ err: { message: error.message } }, 'Redis unavailable; rate limits are counted per process until it is back');
+    redisDown = true;
+  });
+  redis.on('ready', () => {
+    if (redisDown) log.info('Redis available again');
+    redisDown = false;
+  });
   const storage = new Storage({ ...config.s3, endpoint: options.s3Endpoint });
   await storage.ensureBucket();
   const services = createServices({ config, orm, redis, storage, log });

@@ -39,9 +39,18 @@ export interface Config {
   previousBlindIndexKey: Buffer | null;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
-  signIn: { maxFailures: number; lockSeconds: number; perIpLimit: number; perIpWindowSeconds: number };
-  /** Requests per identity (or IP when anonymous) per minute; 0 turns it off. */
+  signIn: {
+    maxFailures: number;
+    lockSeconds: number;
+    perIpLimit: number;
+    perIpWindowSeconds: number;
+    /** How long failed sign-ins on an email without an account count towards its lock (an account keeps its count until a success). */
+    unknownEmailWindowSeconds: number;
+  };
+  /** Requests per account or API key per minute, counted after authentication; 0 turns it off. */
   requestsPerMinute: number;
+  /** Requests per client IP per minute, counted before any credential is checked; 0 turns it off. */
+  requestsPerIpPerMinute: number;
   bodyLimitBytes: number;
   queryLimits: { maxDepth: number; maxAliases: number; maxCost: number; maxTokens: number };
   datasetUploadLimitBytes: number;
@@ -159,6 +168,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   const retired = parseRetiredKeys(env.MASTER_KEYS_RETIRED);
   if (retired.has(masterKey.version)) throw new ConfigError('MASTER_KEYS_RETIRED must not contain the current MASTER_KEY_VERSION');
 
+  const requestsPerMinute = int(env, 'RATE_LIMIT_PER_MINUTE', 600);
+  for (const name of ['SIGN_IN_PER_IP_WINDOW_SECONDS', 'SIGN_IN_LOCK_SECONDS', 'SIGN_IN_UNKNOWN_EMAIL_WINDOW_SECONDS']) {
+    // 0 would mean a counter that never expires (or a lock that never starts).
+    if (env[name] === '0') throw new ConfigError(`${name} must be at least 1`);
+  }
+
   const config: Config = {
     nodeEnv,
     host: env.HOST || '127.0.0.1',
@@ -187,8 +202,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       lockSeconds: int(env, 'SIGN_IN_LOCK_SECONDS', 15 * 60),
       perIpLimit: int(env, 'SIGN_IN_PER_IP_LIMIT', 30),
       perIpWindowSeconds: int(env, 'SIGN_IN_PER_IP_WINDOW_SECONDS', 15 * 60),
+      unknownEmailWindowSeconds: int(env, 'SIGN_IN_UNKNOWN_EMAIL_WINDOW_SECONDS', 7 * 24 * 3600),
     },
-    requestsPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 600),
+    requestsPerMinute,
+    requestsPerIpPerMinute: int(env, 'RATE_LIMIT_PER_IP_PER_MINUTE', requestsPerMinute),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 2 * 1024 * 1024),
     queryLimits: {
       maxDepth: int(env, 'QUERY_MAX_DEPTH', 12),

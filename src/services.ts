@@ -2,7 +2,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AuthService } from './auth/auth.service';
-import { RateLimiter } from './auth/rate-limit';
+import { RateLimits } from './auth/rate-limit';
 import { SessionService } from './auth/session.service';
 import { TokenService } from './auth/tokens';
 import type { Config } from './config';
@@ -34,7 +34,7 @@ export interface ServiceDeps {
   storage: Storage;
   log: Logger;
   tokens: TokenService;
-  rateLimiter: RateLimiter;
+  rateLimits: RateLimits;
   master: MasterKeys;
   emailIndex: EmailIndex;
   accessLog: AccessLogService;
@@ -65,7 +65,7 @@ export interface Services extends ServiceDeps {
 export function createServices(base: Pick<ServiceDeps, 'config' | 'orm' | 'redis' | 'storage' | 'log'>): Services {
   const deps = { ...base } as ServiceDeps;
   deps.tokens = new TokenService(base.config.jwtSecret, base.config.accessTokenTtlSeconds);
-  deps.rateLimiter = new RateLimiter(base.redis);
+  deps.rateLimits = new RateLimits(base.redis, base.config, base.log);
   deps.master = new MasterKeys(base.config);
   deps.emailIndex = new EmailIndex(base.config);
   deps.accessLog = new AccessLogService();

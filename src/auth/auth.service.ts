@@ -16,6 +16,9 @@ import { Role } from './roles';
 import { RefreshToken, type Session } from './session.entity';
 import { sha256 } from './tokens';
 
+/** One answer for every lock, an account's or an unknown email's. */
+const LOCKED = 'Too many failed sign-ins; the account is locked for a while';
+
 export interface AuthResult {
   accessToken: string;
   refreshToken: string;
@@ -76,30 +79,45 @@ export class AuthService {
     await this.checkIpFailures(ctx);
     const email = rawEmail.trim().toLowerCase();
     const user = await ctx.em.findOne(User, { emailIndex: { $in: this.deps.emailIndex.candidates(email) }, status: UserStatus.ACTIVE });
+    // An email without an (active) account is locked just like an account, in Redis under its blind index,
+    // so that neither the lock nor its absence tells which emails have accounts.
+    const unknownEmailLock = this.deps.rateLimits.signInFailuresUnknownEmail;
+    const unknownKey = user ? null : this.emailIndex(email);
     const now = Date.now();
     if (user?.lockedUntil && user.lockedUntil.getTime() > now) {
       await this.logSignIn(ctx, user, AccessAction.SIGN_IN_FAILED, 'account locked');
-      throw rateLimited('Too many failed sign-ins; the account is locked for a while', (user.lockedUntil.getTime() - now) / 1000);
+      throw rateLimited(LOCKED, (user.lockedUntil.getTime() - now) / 1000);
+    }
+    if (unknownKey) {
+      const lock = await unknownEmailLock.check(unknownKey);
+      if (!lock.allowed) {
+        await this.logSignIn(ctx, null, AccessAction.SIGN_IN_FAILED, 'unknown account, locked');
+        throw rateLimited(LOCKED, lock.retryAfterSeconds);
+      }
     }
     const valid = await verifyPassword(user?.passwordHash ?? null, password);
     if (!user || !valid) {
       // One atomic statement: parallel guesses must not overwrite each other's count and slip past the lock.
-      // A guess that was already in flight when the lock came neither extends it nor counts towards the next one.
-      const [counted] = user
-        ? await ctx.em.execute<{ locked: boolean | null }[]>(
+      // A guess that was already in flight when the lock came neither extends it nor counts towards the next one
+      // (rate-limiter-flexible blocks only on the failure that crosses the limit, so unknown emails behave the same).
+      let locked: { retryAfterSeconds: number } | null = null;
+      if (user) {
+        const [counted] = await ctx.em.execute<{ locked: boolean | null }[]>(
           `update users set
              failed_sign_ins = case when locked_until > now() then failed_sign_ins when failed_sign_ins + 1 >= ? then 0 else failed_sign_ins + 1 end,
              locked_until = case when locked_until > now() then locked_until when failed_sign_ins + 1 >= ? then ? else locked_until end
            where id = ? returning locked_until > now() as "locked"`,
           [this.deps.config.signIn.maxFailures, this.deps.config.signIn.maxFailures,
             new Date(now + this.deps.config.signIn.lockSeconds * 1000), user.id],
-        )
-        : [];
+        );
+        if (counted?.locked) locked = { retryAfterSeconds: this.deps.config.signIn.lockSeconds };
+      } else {
+        const verdict = await unknownEmailLock.consume(unknownKey!);
+        if (!verdict.allowed) locked = verdict;
+      }
       await this.logSignIn(ctx, user, AccessAction.SIGN_IN_FAILED, user ? 'wrong password' : 'unknown account');
       await this.countIpFailure(ctx);
-      if (counted?.locked) {
-        throw rateLimited('Too many failed sign-ins; the account is locked for a while', this.deps.config.signIn.lockSeconds);
-      }
+      if (locked) throw rateLimited(LOCKED, locked.retryAfterSeconds);
       throw unauthenticated('Email or password is wrong');
     }
     // Reset only if no lock landed while the password was being checked (a parallel guess may have set one).
@@ -109,7 +127,7 @@ export class AuthService {
     );
     if (!reset) {
       await this.logSignIn(ctx, user, AccessAction.SIGN_IN_FAILED, 'account locked');
-      throw rateLimited('Too many failed sign-ins; the account is locked for a while', this.deps.config.signIn.lockSeconds);
+      throw rateLimited(LOCKED, this.deps.config.signIn.lockSeconds);
     }
     return inTransaction(ctx.em, async () => {
       this.deps.usage.record(ctx.em, user.id, UsageEventType.SIGN_IN, ctx.ip);
@@ -189,14 +207,11 @@ export class AuthService {
 
   /** Failed sign-ins per IP, across accounts: credential stuffing hits many accounts once each. */
   private async checkIpFailures(ctx: Context): Promise<void> {
-    const { perIpLimit } = this.deps.config.signIn;
-    if (perIpLimit === 0) return;
-    const window = await this.deps.rateLimiter.peek(`signin-fail-ip:${ctx.ip}`);
-    if (window.count >= perIpLimit) throw rateLimited('Too many failed sign-ins from this address', window.retryAfterSeconds);
+    const verdict = await this.deps.rateLimits.signInFailuresPerIp.check(ctx.ip);
+    if (!verdict.allowed) throw rateLimited('Too many failed sign-ins from this address', verdict.retryAfterSeconds);
   }
 
   private async countIpFailure(ctx: Context): Promise<void> {
-    if (this.deps.config.signIn.perIpLimit === 0) return;
-    await this.deps.rateLimiter.hit(`signin-fail-ip:${ctx.ip}`, this.deps.config.signIn.perIpWindowSeconds);
+    await this.deps.rateLimits.signInFailuresPerIp.count(ctx.ip);
   }
 }

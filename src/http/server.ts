@@ -69,12 +69,18 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
     return { kind: 'anonymous' };
   };
 
-  const rateLimit = async (viewer: Viewer, ip: string) => {
-    if (config.requestsPerMinute === 0) return;
-    const who = viewer.kind === 'user' ? `u:${viewer.userId}` : viewer.kind === 'apiKey' ? `k:${viewer.apiKeyId}` : `ip:${ip}`;
-    const window = await services.rateLimiter.hit(`req:${who}`, 60);
-    if (window.count > config.requestsPerMinute) {
-      throw httpError('Too many requests; slow down', 'RATE_LIMITED', 429, { retryAfterSeconds: window.retryAfterSeconds });
+  // Second stage, once the credential is known: per account or API key (anonymous requests were counted per IP).
+  const limitIdentity = async (viewer: Viewer) => {
+    if (viewer.kind === 'anonymous') return;
+    const who = viewer.kind === 'user' ? `u:${viewer.userId}` : `k:${viewer.apiKeyId}`;
+    const verdict = await services.rateLimits.requestsPerIdentity.consume(who);
+    if (!verdict.allowed) {
+      throw new GraphQLError('Too many requests; slow down', {
+        extensions: {
+          code: 'RATE_LIMITED', retryAfterSeconds: verdict.retryAfterSeconds,
+          http: { status: 429, headers: new Map([['retry-after', String(verdict.retryAfterSeconds)]]) },
+        },
+      });
     }
   };
 
@@ -93,11 +99,14 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
           }
         },
         async willSendResponse({ contextValue, response }) {
+          // A RATE_LIMITED answer from a resolver (a sign-in lock) carries Retry-After like a 429 does.
+          const errors = response.body.kind === 'single' ? response.body.singleResult.errors ?? [] : [];
+          const retryAfter = errors.find((e) => e.extensions?.code === 'RATE_LIMITED')?.extensions?.retryAfterSeconds;
+          if (typeof retryAfter === 'number') response.http.headers.set('retry-after', String(retryAfter));
           if (!contextValue?.em) return;
           // signUp and signIn change the viewer mid-request: the visit is theirs.
           if (contextValue.viewer.kind === 'user') contextValue.visit.userId = contextValue.viewer.userId;
-          const errors = response.body.kind === 'single' ? response.body.singleResult.errors?.length ?? 0 : 0;
-          contextValue.log.info({ operation: contextValue.operationName, viewer: contextValue.viewer.kind, errors, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'graphql request');
+          contextValue.log.info({ operation: contextValue.operationName, viewer: contextValue.viewer.kind, errors: errors.length, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'graphql request');
           // Written before the response leaves: a staff read is never unlogged.
           if (contextValue.accessReads.size > 0) {
             await contextValue.accessReads.flush(contextValue.em.fork(), services.accessLog, contextValue.viewer, contextValue.ip, contextValue.operationName);
@@ -130,7 +139,7 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
   const context = async (request: FastifyRequest): Promise<Context> => {
     const em = services.orm.em.fork();
     const viewer = await resolveViewer(request, em);
-    await rateLimit(viewer, request.ip);
+    await limitIdentity(viewer);
     const ctx: Context = {
       requestId: request.id, ip: request.ip, operationName: null, viewer, em,
       keys: new KeyRing(em, services.master), loaders: createLoaders(em), accessReads: new AccessReads(), services, log: log.child({ requestId: request.id }),
@@ -150,6 +159,17 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
     }
     log.error({ err: error, requestId: request.id }, 'unhandled HTTP error');
     return reply.code(500).send(errorBody('Something went wrong on our side. Try again later.', 'INTERNAL_SERVER_ERROR'));
+  });
+
+  // First stage, before any credential is looked at (so a flood of bad API keys or tokens costs no database
+  // look-up): every request per client IP. Probes are not counted: a load balancer shares one address.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!services.rateLimits.requestsPerIp.enabled || request.url === '/health' || request.url === '/ready') return;
+    const verdict = await services.rateLimits.requestsPerIp.consume(request.ip);
+    if (!verdict.allowed) {
+      return reply.code(429).header('retry-after', String(verdict.retryAfterSeconds))
+        .send(errorBody('Too many requests from this address; slow down', 'RATE_LIMITED', { retryAfterSeconds: verdict.retryAfterSeconds }));
+    }
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
