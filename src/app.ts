@@ -2,11 +2,12 @@ import 'reflect-metadata';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { Config } from './config';
 import { ensureDatabase, migrate, openOrm } from './db/orm';
 import { seedReferenceData } from './db/seed';
 import { createHttpServer } from './http/server';
+import { createLogger } from './logging/logger';
 import { createServices, type Services } from './services';
 import { startLocalS3 } from './storage/local-s3';
 import { Storage } from './storage/storage';
@@ -22,13 +23,8 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** Logs never carry personal data: no IPs, bodies or tokens, and these paths are redacted should they appear. */
-export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino({
-    level: config.logLevel,
-    redact: { paths: ['password', '*.password', 'email', '*.email', 'phone', '*.phone', 'name', '*.name', 'token', '*.token', 'authorization', '*.authorization', 'ip', '*.ip'], censor: '[redacted]' },
-  });
-}
+/** The one logger factory (server and worker): src/logging/logger.ts. */
+export { createLogger };
 
 /** Starts the local S3-compatible server when no S3_ENDPOINT is configured (development). */
 export async function resolveS3Endpoint(config: Readonly<Config>, log: Logger): Promise<{ endpoint: string; close: () => Promise<void> }> {

@@ -2,8 +2,9 @@
 import 'reflect-metadata';
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { createApp, createLogger, prepareDatabase, resolveS3Endpoint } from './app';
+import { createApp, prepareDatabase, resolveS3Endpoint } from './app';
 import { ConfigError, loadConfig } from './config';
+import { createLogger } from './logging/logger';
 
 async function main(): Promise<void> {
   let config;
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  console.error(error);
+  // A driver error at start-up quotes its values like any other: through the scrubbing logger, not console.error.
+  createLogger({ logLevel: 'info' }).fatal({ err: error }, 'server did not start');
   process.exit(1);
 });

@@ -15,16 +15,6 @@ import { formatError, isInternal } from './format-error';
 import { GRAPHIQL_HTML, registerGraphiqlAssets } from './graphiql';
 import { queryLimitRules } from './query-limits';
 
-/**
- * The driver's messages quote the statement with its values: literals are
- * blanked so an IP, an id or ciphertext never reaches the log.
- */
-export function scrubError(error: unknown): { type: string; code?: unknown; message: string; path?: unknown } {
-  const e = (error ?? {}) as { name?: string; message?: string; code?: unknown; path?: unknown; originalError?: { name?: string; code?: unknown } };
-  const message = String(e.message ?? error).replace(/'(?:[^']|'')*'/g, "'?'").replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<uuid>');
-  return { type: e.originalError?.name ?? e.name ?? 'Error', code: e.originalError?.code ?? e.code, message: message.slice(0, 2000), path: e.path };
-}
-
 const errorBody = (message: string, code: string, extensions: Record<string, unknown> = {}) =>
   ({ errors: [{ message, extensions: { code, ...extensions } }] });
 
@@ -95,7 +85,8 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
         },
         async didEncounterErrors({ contextValue, errors }) {
           for (const error of errors) {
-            if (isInternal(error)) log.error({ err: scrubError(error), requestId: contextValue?.requestId }, 'request failed');
+            // The logger's err serializer scrubs it (src/logging/scrub.ts): no SQL literal, driver detail or personal data.
+            if (isInternal(error)) log.error({ err: error, requestId: contextValue?.requestId }, 'request failed');
           }
         },
         async willSendResponse({ contextValue, response }) {

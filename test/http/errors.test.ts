@@ -1,10 +1,10 @@
 import { Writable } from 'node:stream';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
-import pino from 'pino';
 import { createApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { PUBLIC_CODES } from '../../src/errors';
+import { createLogger } from '../../src/logging/logger';
 import { MeDocument, ProcessorsDocument, SignUpDocument, UsersDocument } from '../__generated__/typed-documents';
 import { signUp, signUpInput, uniqueEmail } from '../factories/accounts';
 import type { GqlResult, TestServer } from '../setup/harness';
@@ -30,7 +30,7 @@ beforeAll(async () => {
     },
   });
   const config = loadConfig(process.env);
-  app = await createApp(config, { s3Endpoint: config.s3.endpoint!, log: pino({ level: 'error' }, sink) });
+  app = await createApp(config, { s3Endpoint: config.s3.endpoint!, log: createLogger({ logLevel: 'error' }, sink) });
   await app.http.listen({ host: '127.0.0.1', port: 0 });
   const address = app.http.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
