@@ -4,9 +4,10 @@ import 'reflect-metadata';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { createLogger } from '../src/app';
 import { loadConfig, type Config } from '../src/config';
 import { openOrm } from '../src/db/orm';
+import { createLogger } from '../src/logging/logger';
+import { KnownFailure, storableError } from '../src/logging/safe-error';
 import { expireSessions } from './expire-sessions';
 import { failValidation, validateDataset } from '../src/modules/datasets/dataset-validation';
 import { failTraining, runTraining } from '../src/modules/models/training';
@@ -24,32 +25,47 @@ export async function startWorker(config: Readonly<Config>, options: { orm?: Mik
   const orm = options.orm ?? (await openOrm(config));
   const connection = redisConnection(config.redisUrl);
 
-  const maintenance = new Worker<JobPayloads['maintenance']>(QUEUES.maintenance, async (job: Job<JobPayloads['maintenance']>) => {
+  /**
+   * Every processor runs through this: a failure is logged here (the logger
+   * scrubs it), and BullMQ, which keeps failedReason and the stack in Redis,
+   * gets only its safe message (src/logging/safe-error.ts).
+   */
+  const processor = <T, R>(queue: string, run: (job: Job<T>) => Promise<R>) => async (job: Job<T>): Promise<R> => {
+    try {
+      return await run(job);
+    } catch (error) {
+      log.warn({ queue, jobId: job.id, attempt: job.attemptsMade + 1, err: error }, 'job failed');
+      throw storableError(error);
+    }
+  };
+
+  const maintenance = new Worker<JobPayloads['maintenance']>(QUEUES.maintenance, processor(QUEUES.maintenance, async (job: Job<JobPayloads['maintenance']>) => {
     if (job.data.task === 'expire-sessions') return { removed: await expireSessions(orm.em.fork()) };
     throw new Error(`Unknown maintenance task ${String(job.data.task)}`);
-  }, { connection, concurrency: 1 });
+  }), { connection, concurrency: 1 });
 
   const endpoint = options.s3Endpoint ?? config.s3.endpoint;
   if (!endpoint) throw new Error('The worker needs S3_ENDPOINT (npm start passes the local one)');
   const storage = new Storage({ ...config.s3, endpoint });
-  const datasetValidation = new Worker<JobPayloads['dataset-validation']>(QUEUES.datasetValidation, async (job) => ({
+  const datasetValidation = new Worker<JobPayloads['dataset-validation']>(QUEUES.datasetValidation, processor(QUEUES.datasetValidation, async (job) => ({
     status: await validateDataset(orm, storage, job.data.datasetId),
-  }), { connection, concurrency: 2 });
+  })), { connection, concurrency: 2 });
   datasetValidation.on('failed', (job) => {
     // Out of retries: the dataset must not stay VALIDATING for ever.
     if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) void failValidation(orm, storage, job.data.datasetId).catch((error) => log.error({ err: error }, 'could not mark validation failed'));
   });
 
   // Training is CPU-bound: one at a time per worker process; run more workers to train more.
-  const training = new Worker<JobPayloads['training']>(QUEUES.training, async (job) => ({
+  const training = new Worker<JobPayloads['training']>(QUEUES.training, processor(QUEUES.training, async (job) => ({
     status: await runTraining(orm, storage, log, job.data.trainingJobId, { runpod: config.runpod }),
-  }), { connection, concurrency: 1, lockDuration: 120_000 });
+  })), { connection, concurrency: 1, lockDuration: 120_000 });
   training.on('failed', (job, error) => {
     // An UnrecoverableError (e.g. RunPod refused the API key) is not retried: it is the last attempt.
-    if (job && (job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError')) void failTraining(orm, job.data.trainingJobId, error.message).catch((e) => log.error({ err: e }, 'could not mark training failed'));
+    // The job keeps only the safe message (the error is already storableError's, or BullMQ's own, e.g. a stall).
+    if (job && (job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError')) void failTraining(orm, job.data.trainingJobId, error).catch((e) => log.error({ err: e }, 'could not mark training failed'));
   });
 
-  const purge = new Worker<JobPayloads['purge']>(QUEUES.purge, async (job) => {
+  const purge = new Worker<JobPayloads['purge']>(QUEUES.purge, processor(QUEUES.purge, async (job) => {
     let runId = job.data.purgeRunId;
     if (!runId) {
       const em = orm.em.fork();
@@ -59,11 +75,14 @@ export async function startWorker(config: Readonly<Config>, options: { orm?: Mik
     }
     await executePurge(orm, storage, runId);
     return { purgeRunId: runId };
-  }, { connection, concurrency: 1 });
+  }), { connection, concurrency: 1 });
 
   const workers = [maintenance, datasetValidation, training, purge];
   for (const worker of workers) {
-    worker.on('failed', (job, error) => log.warn({ queue: worker.name, jobId: job?.id, attempts: job?.attemptsMade, err: error }, 'job failed'));
+    // Failures of the processors were logged by processor(); this catches BullMQ's own (a stalled job).
+    worker.on('failed', (job, error) => {
+      if (!(error instanceof KnownFailure)) log.warn({ queue: worker.name, jobId: job?.id, attempts: job?.attemptsMade, err: error }, 'job failed');
+    });
   }
 
   // Hourly, once across all workers: the scheduler id makes it idempotent.
@@ -96,7 +115,7 @@ if (require.main === module) {
     process.once('SIGINT', shutdown);
     process.once('SIGTERM', shutdown);
   }).catch((error) => {
-    console.error(error);
+    createLogger(config).fatal({ err: error }, 'worker did not start');
     process.exit(1);
   });
 }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
+import type { Logger } from 'pino';
 import { createApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
 
@@ -25,10 +26,13 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** The real app (PostgreSQL, Redis, S3) listening on a free port; settings may be overridden per test file. */
-export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+/**
+ * The real app (PostgreSQL, Redis, S3) listening on a free port; settings may be overridden per test file,
+ * and `log` may be a logger whose lines the test reads (createLogger(config, stream)).
+ */
+export async function startServer(env: Record<string, string> = {}, options: { log?: Logger } = {}): Promise<TestServer> {
   const config = loadConfig({ ...process.env, ...env });
-  const app = await createApp(config, { s3Endpoint: config.s3.endpoint! });
+  const app = await createApp(config, { s3Endpoint: config.s3.endpoint!, log: options.log });
   await app.http.listen({ host: '127.0.0.1', port: 0 });
   const address = app.http.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

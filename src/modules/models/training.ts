@@ -2,6 +2,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import type { RunPodConfig } from '../../config';
+import { KnownFailure, safeErrorMessage } from '../../logging/safe-error';
 import type { Storage } from '../../storage/storage';
 import { Dataset, DatasetStatus } from '../datasets/dataset.entity';
 import { InfluencerModel, ModelStatus, ModelVersion, TrainingBackend, TrainingJob, TrainingJobStatus } from './model.entity';
@@ -69,7 +70,7 @@ export async function runTraining(orm: MikroORM, storage: Storage, log: Logger, 
   try {
     const datasets = await em.find(Dataset, { id: { $in: job.datasetIds } });
     const missing = job.datasetIds.filter((id) => !datasets.some((d) => d.id === id && d.status === DatasetStatus.READY && d.redactedKey));
-    if (missing.length) throw new Error(`Datasets no longer READY: ${missing.join(', ')}`);
+    if (missing.length) throw new KnownFailure('A dataset it was queued with is no longer READY', `Datasets no longer READY: ${missing.join(', ')}`);
     const records: TrainingRecord[] = [];
     for (const dataset of datasets) {
       const lines = (await storage.getBuffer(dataset.redactedKey!)).toString('utf8').split('\n');
@@ -80,7 +81,7 @@ export async function runTraining(orm: MikroORM, storage: Storage, log: Logger, 
 
     let result: TrainingResult;
     if (job.backend === TrainingBackend.RUNPOD) {
-      if (!options.runpod) throw new Error('The RUNPOD backend is not configured on this worker (RUNPOD_BASE_URL, RUNPOD_API_KEY)');
+      if (!options.runpod) throw new KnownFailure('The RUNPOD backend is not configured on this worker (RUNPOD_BASE_URL, RUNPOD_API_KEY)');
       result = await trainOnRunPod(options.runpod, log, job, { task: 'aimex-train-retrieval', persona: model.persona, records }, setProgress, isCancelled);
     } else {
       let lastReported = 0.1;
@@ -157,7 +158,11 @@ async function trainOnRunPod(
   const client = new RunPodClient(config);
   const unrecoverable = (error: unknown): never => {
     // A refused key will be refused on every retry: fail the job now.
-    if (error instanceof RunPodError && (error.httpStatus === 401 || error.httpStatus === 403)) throw new UnrecoverableError(error.message);
+    if (error instanceof RunPodError && (error.httpStatus === 401 || error.httpStatus === 403)) {
+      const stop = new UnrecoverableError(error.message);
+      stop.cause = error; // what safeErrorMessage stores
+      throw stop;
+    }
     throw error;
   };
 
@@ -200,11 +205,12 @@ async function trainOnRunPod(
         await setProgress(0.9, `RunPod job ${runpodId} completed`);
         return checkedOutput(runpodId, status.output);
       default:
-        throw new Error(`RunPod job ${runpodId} ${status.status}: ${status.error ?? 'no error given'}`.slice(0, 500));
+        // RunPod's error text is the remote worker's (it may quote the records): the log gets it, the job only the status.
+        throw new KnownFailure(`The RunPod job ended ${status.status}`, `RunPod job ${runpodId} ${status.status}: ${status.error ?? 'no error given'}`.slice(0, 500));
     }
     if (Date.now() >= deadline) {
       await cancelRemote(runpodId);
-      throw new Error(`RunPod job ${runpodId} did not finish within ${config.timeoutMs} ms`);
+      throw new KnownFailure(`The RunPod job did not finish within ${config.timeoutMs} ms`, `RunPod job ${runpodId} did not finish within ${config.timeoutMs} ms`);
     }
     await new Promise((resolve) => setTimeout(resolve, config.pollIntervalMs));
   }
@@ -218,18 +224,22 @@ function checkedOutput(runpodId: string, output: unknown): TrainingResult {
   const valid = !!artifact && artifact.format === ARTIFACT_FORMAT && Array.isArray(artifact.documents) && !!artifact.idf && typeof artifact.idf === 'object'
     && !!artifact.persona && !!metrics && Number.isInteger(metrics.trainingExamples) && Number.isInteger(metrics.heldOutExamples)
     && (metrics.heldOutAccuracy === null || typeof metrics.heldOutAccuracy === 'number');
-  if (!valid) throw new Error(`RunPod job ${runpodId} completed without a ${ARTIFACT_FORMAT} artifact and metrics`);
+  if (!valid) throw new KnownFailure(`The RunPod job completed without a ${ARTIFACT_FORMAT} artifact and metrics`, `RunPod job ${runpodId} completed without a ${ARTIFACT_FORMAT} artifact and metrics`);
   return { artifact: artifact!, metrics: { trainingExamples: metrics!.trainingExamples, heldOutExamples: metrics!.heldOutExamples, heldOutAccuracy: metrics!.heldOutAccuracy } };
 }
 
-/** After the last retry: the job and the model say so instead of hanging in TRAINING. */
-export async function failTraining(orm: MikroORM, jobId: string, message: string): Promise<void> {
+/**
+ * After the last retry: the job and the model say so instead of hanging in
+ * TRAINING. The job stores only the error's safe message (never a driver's or
+ * RunPod's text: it is shown to the organization).
+ */
+export async function failTraining(orm: MikroORM, jobId: string, error: unknown): Promise<void> {
   const em = orm.em.fork();
   await em.transactional(async (tx) => {
     const job = await tx.findOne(TrainingJob, jobId);
     if (!job || (job.status !== TrainingJobStatus.QUEUED && job.status !== TrainingJobStatus.RUNNING)) return;
     job.status = TrainingJobStatus.FAILED;
-    job.error = message.slice(0, 500);
+    job.error = safeErrorMessage(error).slice(0, 500);
     job.finishedAt = new Date();
     job.events = [...job.events, event('failed')];
     const model = await tx.findOneOrFail(InfluencerModel, job.model.id);

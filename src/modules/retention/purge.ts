@@ -1,4 +1,5 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { safeErrorMessage } from '../../logging/safe-error';
 import type { Storage } from '../../storage/storage';
 import { DataCategory, RetentionAction } from '../policies/policy.entity';
 import { type PurgeCountData, PurgeRun, PurgeRunStatus } from './retention.entity';
@@ -60,6 +61,7 @@ export async function executePurge(orm: MikroORM, storage: Storage, runId: strin
   const run = await em.findOne(PurgeRun, runId);
   if (!run || run.status !== PurgeRunStatus.RUNNING) return;
   const counts: PurgeCountData[] = [];
+  let failure: unknown = null;
   try {
     for (const step of STEPS) {
       let n = 0;
@@ -85,11 +87,13 @@ export async function executePurge(orm: MikroORM, storage: Storage, runId: strin
     run.counts = counts;
     run.status = PurgeRunStatus.SUCCEEDED;
   } catch (error) {
+    failure = error;
     run.counts = counts;
     run.status = PurgeRunStatus.FAILED;
-    run.error = (error as Error).message.slice(0, 500);
+    // The row keeps the safe message only; the worker logs the error itself (scrubbed).
+    run.error = safeErrorMessage(error).slice(0, 500);
   }
   run.finishedAt = new Date();
   await em.flush();
-  if (run.status === PurgeRunStatus.FAILED) throw new Error(`purge ${run.id} failed: ${run.error}`);
+  if (run.status === PurgeRunStatus.FAILED) throw failure;
 }
