@@ -6,11 +6,11 @@ export class ConsentRate {
   @Field(() => ConsentPurpose, { description: 'The purpose.' })
   purpose!: ConsentPurpose;
 
-  @Field(() => Float, { nullable: true, description: 'Share of active members who grant it; null when fewer than 5 members.' })
+  @Field(() => Float, { nullable: true, description: 'Share of active members who grant it; null (and named in suppressedFigures) when fewer than 5 grant it or fewer than 5 do not.' })
   rate!: number | null;
 }
 
-@ObjectType({ description: 'Aggregate use of the service over a period; groups under 5 people are suppressed.' })
+@ObjectType({ description: 'Aggregate use of the service over a period; a figure about fewer than 5 people is suppressed (see suppressedFigures).' })
 export class UsageStatistics {
   @Field({ description: 'Start of the period (inclusive).' })
   from!: Date;
@@ -32,4 +32,13 @@ export class UsageStatistics {
 
   @Field(() => Int, { description: 'Content generated in the period.' })
   contentGenerated!: number;
+
+  @Field(() => [String], {
+    description: 'The figures suppressed because they would describe fewer than 5 people (a group of 0 included): '
+      + 'activeMembers, newSignUps, missionsStarted, contentGenerated (each then reads 0) and consentRates.<PURPOSE> '
+      + '(its rate then reads null; suppressed when fewer than 5 active members grant the purpose or fewer than 5 do not). '
+      + 'The group of missionsStarted is the members who started them, of contentGenerated the people (or API keys) who generated it. '
+      + 'In the order of the fields.',
+  })
+  suppressedFigures!: string[];
 }
