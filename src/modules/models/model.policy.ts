@@ -1,5 +1,4 @@
 import type { FilterQuery } from '@mikro-orm/core';
-import { wrap } from '@mikro-orm/core';
 import { definePolicy, type PolicyContext } from '../../auth/policy';
 import { ApiScope } from '../../auth/roles';
 import { actsForOrganization, isEnterpriseOf, isKeyOf, isStaffViewer, viewerIsUser } from '../../auth/scopes';
@@ -36,8 +35,9 @@ export const canChangeModel = (viewer: Viewer, model: ModelRow) => isEnterpriseO
 export const canGenerateWith = (viewer: Viewer, model: ModelRow) => actsForOrganization(viewer, model.organization.id, ApiScope.CONTENT_GENERATE);
 
 /** The model a version, job or content belongs to, loaded (batched) when only its reference is at hand. */
-async function modelOf(ctx: PolicyContext, ref: InfluencerModel): Promise<ModelRow | null> {
-  return wrap(ref).isInitialized() ? ref : ctx.loaders.modelById.load(ref.id);
+async function modelOf(ctx: PolicyContext, ref: Pick<InfluencerModel, 'id' | 'organization'>): Promise<ModelRow | null> {
+  // An unloaded MikroORM reference carries its id alone.
+  return ref.organization ? ref : ctx.loaders.modelById.load(ref.id);
 }
 
 /** Versions (metrics, artifacts) are for whoever reads the model whole. */
