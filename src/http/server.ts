@@ -13,6 +13,7 @@ import { buildSchema } from '../schema';
 import type { Services } from '../services';
 import { formatError, isInternal } from './format-error';
 import { GRAPHIQL_HTML, registerGraphiqlAssets } from './graphiql';
+import { inputGuardPlugin } from './input-guard';
 import { queryLimitRules } from './query-limits';
 
 const errorBody = (message: string, code: string, extensions: Record<string, unknown> = {}) =>
@@ -120,7 +121,7 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
     validationRules: queryLimitRules(config.queryLimits),
     parseOptions: { maxTokens: config.queryLimits.maxTokens },
     formatError,
-    plugins: [ApolloServerPluginLandingPageDisabled(), requestPlugin],
+    plugins: [ApolloServerPluginLandingPageDisabled(), inputGuardPlugin<Context>(), requestPlugin],
   });
   await apollo.start();
 
