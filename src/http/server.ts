@@ -11,7 +11,7 @@ import { AccessReads } from '../privacy/access-reads';
 import { KeyRing } from '../privacy/key-ring';
 import { buildSchema } from '../schema';
 import type { Services } from '../services';
-import { formatError, isInternal } from './format-error';
+import { createFormatError, isInternal } from './format-error';
 import { GRAPHIQL_HTML, registerGraphiqlAssets } from './graphiql';
 import { inputGuardPlugin } from './input-guard';
 import { queryLimitRules } from './query-limits';
@@ -120,7 +120,7 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
     csrfPrevention: true,
     validationRules: queryLimitRules(config.queryLimits),
     parseOptions: { maxTokens: config.queryLimits.maxTokens },
-    formatError,
+    formatError: createFormatError({ production }),
     plugins: [ApolloServerPluginLandingPageDisabled(), inputGuardPlugin<Context>(), requestPlugin],
   });
   await apollo.start();

@@ -15,6 +15,8 @@ const SPEC_CODES = [
   'RATE_LIMITED', 'PAYLOAD_TOO_LARGE', 'QUERY_TOO_COMPLEX', 'INTERNAL_SERVER_ERROR',
 ];
 const GENERIC = 'Something went wrong on our side. Try again later.';
+// SPEC 2 (amended): errors of the GraphQL protocol itself keep Apollo's standard codes.
+const PROTOCOL_CODES = ['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'BAD_REQUEST'];
 
 // The harness's server, but with a logger whose lines this file can read: unknown errors must be
 // logged with the request id, and only there.
@@ -62,11 +64,11 @@ beforeAll(async () => {
 });
 afterAll(async () => { await server.close(); });
 
-/** Every error of every response: a code from SPEC 2, a message, no stack trace or http internals. */
+/** Every error of every response: a code from SPEC 2 (public or protocol), a message, no stack trace or http internals. */
 function expectWellFormed(errors: { message: string; extensions: Record<string, unknown> }[] | undefined) {
   expect(errors?.length).toBeGreaterThan(0);
   for (const error of errors!) {
-    expect(SPEC_CODES).toContain(error.extensions.code);
+    expect([...SPEC_CODES, ...PROTOCOL_CODES]).toContain(error.extensions.code);
     expect(typeof error.message).toBe('string');
     expect(error.extensions).not.toHaveProperty('stacktrace');
     expect(error.extensions).not.toHaveProperty('exception');
@@ -128,10 +130,10 @@ describe('an unknown failure inside a resolver', () => {
 });
 
 describe('caller errors', () => {
-  it('given a syntax error, then HTTP 400 with BAD_USER_INPUT', async () => {
+  it('given a syntax error, then HTTP 400 with GRAPHQL_PARSE_FAILED', async () => {
     const result = await server.raw({ query: '{ processors { name }' });
     expect(result.status).toBe(400);
-    expect(result.body.errors.map((e: any) => e.extensions.code)).toEqual(['BAD_USER_INPUT']);
+    expect(result.body.errors.map((e: any) => e.extensions.code)).toEqual(['GRAPHQL_PARSE_FAILED']);
     expect(result.body.errors[0].message).toMatch(/^Syntax Error/);
     expectWellFormed(result.body.errors);
   });
@@ -147,10 +149,29 @@ describe('caller errors', () => {
     await expect(signUp(server, { email })).resolves.toMatchObject({ email });
   });
 
-  it('given an unknown enum value inside an input object, then BAD_USER_INPUT', async () => {
+  it('given an unknown enum value inside an input object, then BAD_USER_INPUT naming the field, not repeating the value', async () => {
     const result = await server.gql(SignUpDocument, { input: signUpInput({ accountType: 'OVERLORD' as never }) });
-    expect(result.errors?.map((e) => e.extensions.code)).toEqual(['BAD_USER_INPUT']);
-    expect(result.errors![0].message).toContain('OVERLORD');
+    expect(result.errors?.map((e) => e.extensions)).toEqual([{ code: 'BAD_USER_INPUT', field: 'accountType' }]);
+    expect(result.errors![0].message).toContain('input.accountType');
+    expect(result.errors![0].message).not.toContain('OVERLORD');
+  });
+});
+
+describe('bad input the fuzzing found', () => {
+  it('given a persisted-query hash mismatch, a NUL byte, a lone surrogate and 60 variable errors, then none is logged as a failure', async () => {
+    logLines.length = 0;
+    const results = await Promise.all([
+      server.raw({ query: '{ processors { name } }', extensions: { persistedQuery: { version: 1, sha256Hash: '0'.repeat(64) } } }),
+      server.raw({ query: 'query ($v: String) { privacyPolicy(version: $v) { version } }', variables: { v: 'a\u0000b' } }),
+      server.raw({ query: 'query ($v: String) { privacyPolicy(version: $v) { version } }', variables: { v: 'a\uD800b' } }),
+      server.raw({ query: 'mutation ($f: [PersonalField!]!) { revealPersonalData(userId: "x", fields: $f, reason: "r") { userId } }', variables: { f: Array(60).fill(0) } }),
+    ]);
+    for (const result of results) {
+      expect(result.status).toBe(400);
+      expectWellFormed(result.body.errors);
+      expect(result.body.errors.map((e: any) => e.extensions.code)).not.toContain('INTERNAL_SERVER_ERROR');
+    }
+    expect(logLines.filter((line) => line.msg === 'request failed')).toEqual([]);
   });
 });
 
@@ -160,14 +181,16 @@ describe('every error response', () => {
 
   // [label, request, HTTP status, the code(s) expected]
   const cases: [string, () => Promise<{ status: number; body: any; headers: Headers }>, number, string[]][] = [
-    ['a syntax error', () => server.raw({ query: '{' }), 400, ['BAD_USER_INPUT']],
-    ['an unknown field', () => server.raw({ query: '{ nope }' }), 400, ['BAD_USER_INPUT']],
+    ['a syntax error', () => server.raw({ query: '{' }), 400, ['GRAPHQL_PARSE_FAILED']],
+    ['an unknown field', () => server.raw({ query: '{ nope }' }), 400, ['GRAPHQL_VALIDATION_FAILED']],
     ['a missing required variable', () => server.raw({ query: 'query ($id: ID!) { user(id: $id) { id } }' }), 400, ['BAD_USER_INPUT']],
     ['a variable of the wrong type', () => server.raw({ query: 'query ($v: String) { privacyPolicy(version: $v) { version } }', variables: { v: { nested: true } } }), 400, ['BAD_USER_INPUT']],
-    ['no query at all', () => server.raw({ variables: {} }), 400, ['BAD_USER_INPUT']],
-    ['an unknown operationName', () => server.raw({ query: 'query A { processors { name } }', operationName: 'B' }), 400, ['BAD_USER_INPUT']],
+    ['no query at all', () => server.raw({ variables: {} }), 400, ['BAD_REQUEST']],
+    ['an unknown operationName', () => server.raw({ query: 'query A { processors { name } }', operationName: 'B' }), 400, ['BAD_REQUEST']],
     ['a body that is not JSON', () => server.raw('{"query": '), 400, ['BAD_USER_INPUT']],
-    ['a mutation over GET', () => server.raw('', { method: 'GET', path: `/graphql?query=${encodeURIComponent('mutation { signOut }')}` }), 405, ['BAD_USER_INPUT']],
+    ['a persisted-query hash that does not match the query', () => server.raw({ query: '{ processors { name } }', extensions: { persistedQuery: { version: 1, sha256Hash: '0'.repeat(64) } } }), 400, ['BAD_REQUEST']],
+    ['a NUL byte in a string variable', () => server.raw({ query: 'query ($v: String) { privacyPolicy(version: $v) { version } }', variables: { v: 'a\u0000b' } }), 400, ['BAD_USER_INPUT']],
+    ['a mutation over GET', () => server.raw('', { method: 'GET', path: `/graphql?query=${encodeURIComponent('mutation { signOut }')}` }), 405, ['BAD_REQUEST']],
     ['an anonymous me', () => server.raw({ query: '{ me { id } }' }), 200, ['UNAUTHENTICATED']],
     ['a malformed bearer token', () => server.raw({ query: '{ processors { name } }' }, { token: 'not-a-jwt' }), 401, ['UNAUTHENTICATED']],
     ['a bearer token and an API key together', () => server.raw({ query: '{ processors { name } }' }, { token: 'x', apiKey: 'y' }), 400, ['BAD_USER_INPUT']],
