@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config';
 import { ensureDatabase, migrate, openOrm } from './db/orm';
 import { seedReferenceData } from './db/seed';
+import { bucketCorsXml } from './http/cors';
 import { createHttpServer } from './http/server';
 import { createLogger } from './logging/logger';
 import { createServices, type Services } from './services';
@@ -29,7 +30,9 @@ export { createLogger };
 /** Starts the local S3-compatible server when no S3_ENDPOINT is configured (development). */
 export async function resolveS3Endpoint(config: Readonly<Config>, log: Logger): Promise<{ endpoint: string; close: () => Promise<void> }> {
   if (config.s3.endpoint) return { endpoint: config.s3.endpoint, close: async () => {} };
-  const local = await startLocalS3({ port: config.s3.localPort, directory: config.s3.localDataDir });
+  const local = await startLocalS3({
+    port: config.s3.localPort, directory: config.s3.localDataDir, bucket: { name: config.s3.bucket, corsXml: bucketCorsXml(config) },
+  });
   log.info({ endpoint: local.endpoint }, 'started local S3-compatible server');
   return local;
 }

@@ -1,3 +1,5 @@
+import { defaultDevelopmentOrigins, invalidOriginPattern } from './http/origins';
+
 // The only reader of process.env. Every setting has a development default so a
 // fresh clone runs with no configuration; production refuses those defaults.
 
@@ -60,6 +62,8 @@ export interface Config {
   embeddedWorker: boolean;
   /** RunPod serverless endpoint for the RUNPOD training backend; null: that backend is refused. */
   runpod: RunPodConfig | null;
+  /** Browser origins allowed to call the API and upload to the bucket (CORS_ORIGINS), and how long a preflight is cached. */
+  cors: { origins: string[]; maxAgeSeconds: number };
 }
 
 export interface RunPodConfig {
@@ -142,6 +146,18 @@ function parseRunPod(env: NodeJS.ProcessEnv): RunPodConfig | null {
   return { baseUrl: baseUrl.replace(/\/+$/, ''), apiKey, pollIntervalMs, timeoutMs };
 }
 
+function parseCorsOrigins(env: NodeJS.ProcessEnv, nodeEnv: NodeEnv, port: number): string[] {
+  const raw = env.CORS_ORIGINS;
+  // None by default in production: a deployment names its web clients.
+  if (raw === undefined) return nodeEnv === 'production' ? [] : defaultDevelopmentOrigins(port);
+  const origins = raw.split(',').map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean);
+  for (const origin of origins) {
+    const problem = invalidOriginPattern(origin);
+    if (problem) throw new ConfigError(`CORS_ORIGINS: ${problem}`);
+  }
+  return origins;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const nodeEnv = (env.NODE_ENV ?? 'development') as NodeEnv;
   if (!['development', 'test', 'production'].includes(nodeEnv)) throw new ConfigError('NODE_ENV must be development, test or production');
@@ -218,6 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     embeddedWorker: (env.EMBEDDED_WORKER ?? 'true') !== 'false',
     runpod: parseRunPod(env),
+    cors: { origins: parseCorsOrigins(env, nodeEnv, int(env, 'PORT', 4000)), maxAgeSeconds: int(env, 'CORS_MAX_AGE_SECONDS', 600) },
   };
   return deepFreeze(config);
 }

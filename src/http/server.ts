@@ -11,6 +11,7 @@ import { AccessReads } from '../privacy/access-reads';
 import { KeyRing } from '../privacy/key-ring';
 import { buildSchema } from '../schema';
 import type { Services } from '../services';
+import { registerCors } from './cors';
 import { createFormatError, isInternal } from './format-error';
 import { GRAPHIQL_HTML, registerGraphiqlAssets } from './graphiql';
 import { inputGuardPlugin } from './input-guard';
@@ -37,6 +38,8 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
     trustProxy: config.trustProxy,
     logger: false,
   });
+  // First of all hooks: preflights are answered before the rate limit or Apollo's CSRF guard see them.
+  await registerCors(app, config);
 
   const resolveViewer = async (request: FastifyRequest, em: Context['em']): Promise<Viewer> => {
     const auth = request.headers.authorization;
@@ -177,7 +180,8 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
 
   app.route({
     url: '/graphql',
-    method: ['GET', 'POST', 'OPTIONS'],
+    // OPTIONS is the CORS plugin's: a preflight from an allowed origin is answered in its hook, any other is 404.
+    method: ['GET', 'POST'],
     handler: async (request, reply) => {
       if (Array.isArray(request.body)) {
         return reply.code(400).send(errorBody('Batched operations are not supported; send one operation per request', 'BAD_USER_INPUT'));

@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config';
+import { bucketCorsXml } from '../../src/http/cors';
 import { startLocalS3 } from '../../src/storage/local-s3';
 import './env';
 
@@ -27,6 +28,8 @@ export default async function globalSetup(): Promise<void> {
   redis.disconnect();
 
   const s3Url = new URL(config.s3.endpoint!);
-  const s3 = await startLocalS3({ port: Number(s3Url.port), directory: `/tmp/aimex-test-s3-${process.pid}` });
+  const s3 = await startLocalS3({
+    port: Number(s3Url.port), directory: `/tmp/aimex-test-s3-${process.pid}`, bucket: { name: config.s3.bucket, corsXml: bucketCorsXml(config) },
+  });
   (globalThis as Record<string, unknown>).__AIMEX_S3__ = s3;
 }
