@@ -23,9 +23,22 @@ describe('the emitted schema', () => {
   });
 });
 
-describe('the public contract (../shared/contract/schema.graphql)', () => {
+// The contract lives in the steering folder beside the clone (../shared), which CI always has. A clone on
+// its own skips these two tests and says why, rather than failing on a missing file; in CI a missing
+// folder is a failure, so the contract is never silently unchecked there.
+const HAS_CONTRACT = existsSync(join(ROOT, CHECK_CONTRACT));
+const SKIP_REASON = `skipped: ${join('..', 'shared')} (the public contract and its checker) is not beside this clone`;
+if (!HAS_CONTRACT && process.env.CI) {
+  test('the public contract checker is beside the clone in CI', () => {
+    throw new Error(`CI runs with ../shared beside the clone, but ${CHECK_CONTRACT} is missing`);
+  });
+}
+if (!HAS_CONTRACT && !process.env.CI) {
+  // eslint-disable-next-line no-console
+  console.warn(`Contract tests ${SKIP_REASON}; put the shared folder beside it to run them.`);
+}
+(HAS_CONTRACT ? describe : describe.skip)(`the public contract (../shared/contract/schema.graphql)${HAS_CONTRACT ? '' : ` (${SKIP_REASON})`}`, () => {
   const runCheck = (schemaPath: string) => {
-    expect(existsSync(join(ROOT, CHECK_CONTRACT))).toBe(true); // CI runs in a clone with shared/ beside it
     return spawnSync(process.execPath, [CHECK_CONTRACT, '--built-only', schemaPath], { cwd: ROOT, encoding: 'utf8' });
   };
 
