@@ -11,7 +11,19 @@ export enum AccessAction {
   SIGN_IN = 'SIGN_IN',
   SIGN_IN_FAILED = 'SIGN_IN_FAILED',
 }
-registerEnumType(AccessAction, { name: 'AccessAction', description: 'What an access-log entry records.' });
+registerEnumType(AccessAction, {
+  name: 'AccessAction',
+  description: 'What an access-log entry records.',
+  valuesConfig: {
+    READ: { description: 'A staff member read personal fields (masked).' },
+    REVEAL: { description: 'A staff member revealed personal fields unmasked, with a reason.' },
+    UPDATE: { description: 'A staff member changed an account (a role change included).' },
+    DELETE: { description: 'Personal data was erased.' },
+    EXPORT: { description: 'Personal data was exported for its subject.' },
+    SIGN_IN: { description: 'A successful sign-in.' },
+    SIGN_IN_FAILED: { description: 'A failed sign-in.' },
+  },
+});
 
 /**
  * Append-only (a trigger rejects UPDATE and DELETE, see the migration); each

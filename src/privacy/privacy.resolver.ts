@@ -6,9 +6,9 @@ import { AccessLogConnection, AccessLogFilter, AccessLogVerification, PersonalFi
 export class PrivacyResolver {
   @Mutation(() => RevealedPersonalData, { description: "Reveals a user's personal fields unmasked (ADMIN, PRIVACY_OFFICER); the reason is required and logged." })
   revealPersonalData(
-    @Arg('userId', () => ID) userId: string,
-    @Arg('fields', () => [PersonalField]) fields: PersonalField[],
-    @Arg('reason', () => String) reason: string,
+    @Arg('userId', () => ID, { description: 'The account\'s id.' }) userId: string,
+    @Arg('fields', () => [PersonalField], { description: 'Which fields to reveal unmasked.' }) fields: PersonalField[],
+    @Arg('reason', () => String, { description: 'Why they are needed; required, recorded in the access log.' }) reason: string,
     @Ctx() ctx: Context,
   ) {
     return ctx.services.privacy.reveal(ctx, userId, fields, reason);

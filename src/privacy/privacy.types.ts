@@ -8,7 +8,15 @@ export enum PersonalField {
   EMAIL = 'EMAIL',
   PHONE = 'PHONE',
 }
-registerEnumType(PersonalField, { name: 'PersonalField', description: 'Personal-data fields that staff may reveal unmasked, with a logged reason.' });
+registerEnumType(PersonalField, {
+  name: 'PersonalField',
+  description: 'Personal-data fields that staff may reveal unmasked, with a logged reason.',
+  valuesConfig: {
+    NAME: { description: 'The name.' },
+    EMAIL: { description: 'The email address.' },
+    PHONE: { description: 'The phone number.' },
+  },
+});
 
 @ObjectType('AccessLogEntry', { description: 'One tamper-evident record of access to personal data.' })
 export class AccessLogEntryType {

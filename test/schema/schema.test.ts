@@ -84,6 +84,30 @@ describe('descriptions (they land in the SDL that clients read)', () => {
     expect(undescribed(buildBareSchema())).toEqual([]);
   });
 
+  it('every argument and enum value has one, in words a client developer reads (no internal document named)', () => {
+    const schema = buildBareSchema();
+    const missing: string[] = [];
+    const internal: string[] = [];
+    const check = (where: string, description: string | null | undefined) => {
+      if (!description?.trim()) missing.push(where);
+      // The standard scalars cite RFC 3339 and IEEE 754, which clients have; SPEC and "section N" are ours.
+      else if (/\bSPEC\b|\bsection \d|\.\.\/shared|STACK\.md|STYLE\.md/.test(description) && !/RFC 3339/.test(description)) internal.push(where);
+    };
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (isIntrospectionType(type)) continue;
+      check(type.name, type.description ?? (isSpecifiedScalarType(type) || [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].includes(type as never) ? 'standard' : null));
+      if (isObjectType(type) || isInterfaceType(type)) {
+        for (const field of Object.values(type.getFields())) {
+          check(`${type.name}.${field.name}`, field.description);
+          for (const arg of field.args) check(`${type.name}.${field.name}(${arg.name})`, arg.description);
+        }
+      }
+      if (isInputObjectType(type)) for (const field of Object.values(type.getFields())) check(`${type.name}.${field.name}`, field.description);
+      if (isEnumType(type)) for (const value of type.getValues()) check(`${type.name}.${value.name}`, value.description);
+    }
+    expect({ missing, internal }).toEqual({ missing: [], internal: [] });
+  });
+
   it('the check sees what it should: an undescribed type and field are reported', () => {
     const schema = parseSdl('"""Root."""\ntype Query { """A."""\na: T\nb: Int }\ntype T { x: Int }\nenum E { V }');
     expect(undescribed(schema)).toEqual(['E', 'Query.b', 'T', 'T.x']);

@@ -7,16 +7,16 @@ import { ApiKeyType, CreatedApiKey } from './api-key.types';
 export class ApiKeyResolver {
   @Mutation(() => CreatedApiKey, { description: 'Creates a scoped partner API key for your organization (ENTERPRISE); the secret is returned once.' })
   createApiKey(
-    @Arg('organizationId', () => ID) organizationId: string,
-    @Arg('name', () => String) name: string,
-    @Arg('scopes', () => [ApiScope]) scopes: ApiScope[],
+    @Arg('organizationId', () => ID, { description: 'The organization the key acts for (yours).' }) organizationId: string,
+    @Arg('name', () => String, { description: 'A label to recognise the key by, such as the partner\'s name.' }) name: string,
+    @Arg('scopes', () => [ApiScope], { description: 'What the key may do; at least one.' }) scopes: ApiScope[],
     @Ctx() ctx: Context,
   ) {
     return ctx.services.apiKeys.create(ctx, organizationId, name, scopes);
   }
 
   @Mutation(() => ApiKeyType, { description: 'Revokes an API key of your organization (ENTERPRISE); it is refused from then on.' })
-  revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+  revokeApiKey(@Arg('id', () => ID, { description: 'The API key\'s id.' }) id: string, @Ctx() ctx: Context) {
     return ctx.services.apiKeys.revoke(ctx, id);
   }
 }

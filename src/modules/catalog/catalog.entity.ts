@@ -13,8 +13,23 @@ export enum FeedbackAction {
   CLICKED = 'CLICKED',
   DISMISSED = 'DISMISSED',
 }
-registerEnumType(RecommendationKind, { name: 'RecommendationKind', description: 'What to recommend.' });
-registerEnumType(FeedbackAction, { name: 'FeedbackAction', description: 'What a member did with a recommendation.' });
+registerEnumType(RecommendationKind, {
+  name: 'RecommendationKind',
+  description: 'What to recommend.',
+  valuesConfig: {
+    PRODUCT: { description: 'Products of the catalogue.' },
+    CONTENT: { description: 'Published content.' },
+    MISSION: { description: 'Mission templates.' },
+  },
+});
+registerEnumType(FeedbackAction, {
+  name: 'FeedbackAction',
+  description: 'What a member did with a recommendation.',
+  valuesConfig: {
+    CLICKED: { description: 'The member opened the item: more like it.' },
+    DISMISSED: { description: 'The member dismissed the item: it is left out and counts against similar ones.' },
+  },
+});
 
 @Entity({ tableName: 'products' })
 @Index({ properties: ['organization', 'createdAt'] })

@@ -18,13 +18,13 @@ export class ProductResolver {
   }
 
   @Mutation(() => ProductType, { description: 'Adds a product to your organization (ENTERPRISE, or a key with CATALOG_WRITE).' })
-  createProduct(@Arg('input', () => CreateProductInput) input: CreateProductInput, @Ctx() ctx: Context) {
+  createProduct(@Arg('input', () => CreateProductInput, { description: 'The product.' }) input: CreateProductInput, @Ctx() ctx: Context) {
     return ctx.services.catalog.createProduct(ctx, input);
   }
 
   @Mutation(() => PurchaseType, { description: 'Records your purchase of a product.' })
   recordPurchase(
-    @Arg('productId', () => ID) productId: string,
+    @Arg('productId', () => ID, { description: 'The product bought.' }) productId: string,
     @Arg('quantity', () => Int, { nullable: true, defaultValue: 1, description: '1 to 100.' }) quantity: number | null,
     @Ctx() ctx: Context,
   ) {
@@ -32,20 +32,20 @@ export class ProductResolver {
   }
 
   @Mutation(() => PurchaseType, { description: 'Reviews your purchase (a second review replaces the first).' })
-  reviewPurchase(@Arg('input', () => ReviewInput) input: ReviewInput, @Ctx() ctx: Context) {
+  reviewPurchase(@Arg('input', () => ReviewInput, { description: 'The purchase and its review.' }) input: ReviewInput, @Ctx() ctx: Context) {
     return ctx.services.catalog.review(ctx, input);
   }
 
   @Mutation(() => ContentItemType, { description: 'Publishes content for your organization (ENTERPRISE, or a key with CATALOG_WRITE); generated content keeps its AI label.' })
-  publishContent(@Arg('input', () => PublishContentInput) input: PublishContentInput, @Ctx() ctx: Context) {
+  publishContent(@Arg('input', () => PublishContentInput, { description: 'The content to publish.' }) input: PublishContentInput, @Ctx() ctx: Context) {
     return ctx.services.catalog.publishContent(ctx, input);
   }
 
   @Mutation(() => Boolean, { description: 'Tells recommendations you clicked or dismissed an item.' })
   recordRecommendationFeedback(
-    @Arg('kind', () => RecommendationKind) kind: RecommendationKind,
-    @Arg('itemId', () => ID) itemId: string,
-    @Arg('action', () => FeedbackAction) action: FeedbackAction,
+    @Arg('kind', () => RecommendationKind, { description: 'The kind of the recommended item.' }) kind: RecommendationKind,
+    @Arg('itemId', () => ID, { description: 'The recommended item\'s id (a product, content item or mission template).' }) itemId: string,
+    @Arg('action', () => FeedbackAction, { description: 'What the member did with it.' }) action: FeedbackAction,
     @Ctx() ctx: Context,
   ) {
     return ctx.services.catalog.recordFeedback(ctx, kind, itemId, action);

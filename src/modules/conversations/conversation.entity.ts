@@ -8,7 +8,14 @@ export enum MessageRole {
   USER = 'USER',
   ASSISTANT = 'ASSISTANT',
 }
-registerEnumType(MessageRole, { name: 'MessageRole', description: 'Who wrote a chat message.' });
+registerEnumType(MessageRole, {
+  name: 'MessageRole',
+  description: 'Who wrote a chat message.',
+  valuesConfig: {
+    USER: { description: 'Written by the person.' },
+    ASSISTANT: { description: 'Written by the AI model (always labelled as AI-generated).' },
+  },
+});
 
 @Entity({ tableName: 'conversations' })
 @Index({ properties: ['user', 'updatedAt'] })

@@ -7,12 +7,12 @@ import { ChatMessageType, ChatTurn, ConversationType, SendMessageInput } from '.
 @Resolver(() => ConversationType)
 export class ConversationResolver {
   @Query(() => ConversationType, { nullable: true, description: 'One of your conversations.' })
-  conversation(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+  conversation(@Arg('id', () => ID, { description: 'The conversation\'s id.' }) id: string, @Ctx() ctx: Context) {
     return ctx.services.conversations.findOwn(ctx, id);
   }
 
   @Mutation(() => ChatTurn, { description: 'Sends a message to a READY model and returns its AI-labelled reply; personal data is redacted first.' })
-  sendMessage(@Arg('input', () => SendMessageInput) input: SendMessageInput, @Ctx() ctx: Context) {
+  sendMessage(@Arg('input', () => SendMessageInput, { description: 'The model, the conversation to continue (or none for a new one) and the text.' }) input: SendMessageInput, @Ctx() ctx: Context) {
     return ctx.services.conversations.send(ctx, input);
   }
 

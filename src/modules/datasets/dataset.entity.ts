@@ -26,9 +26,40 @@ export enum DatasetStatus {
   CONSUMED = 'CONSUMED',
   DELETED = 'DELETED',
 }
-registerEnumType(DatasetKind, { name: 'DatasetKind', description: 'What a dataset holds.' });
-registerEnumType(DatasetFormat, { name: 'DatasetFormat', description: 'The file format of a dataset.' });
-registerEnumType(DatasetStatus, { name: 'DatasetStatus', description: 'Where a dataset stands: upload, validation, use, destruction.' });
+registerEnumType(DatasetKind, {
+  name: 'DatasetKind',
+  description: 'What a dataset holds.',
+  valuesConfig: {
+    QA_CONVERSATION: { description: 'Question-and-answer pairs or chat transcripts; it needs at least one question-answer pair to be READY.' },
+    CHARACTER_PROFILE: { description: 'Text about the influencer\'s character and background.' },
+    PRODUCT_INFO: { description: 'Product descriptions.' },
+    MARKETING_MATERIAL: { description: 'Marketing copy.' },
+    GENERAL_TEXT: { description: 'Any other text.' },
+  },
+});
+registerEnumType(DatasetFormat, {
+  name: 'DatasetFormat',
+  description: 'The file format of a dataset.',
+  valuesConfig: {
+    CSV: { description: 'Comma-separated values with a header row (question/answer or 질문/답변 columns, or a text column).' },
+    JSON: { description: 'A JSON array of {question, answer}, {messages: [{role, content}]} or {text} objects.' },
+    JSONL: { description: 'One such JSON object per line.' },
+    TXT: { description: 'Plain text: Q:/A: (or 질문:/답변:) blocks, otherwise paragraphs.' },
+    MD: { description: 'Markdown, read like TXT.' },
+  },
+});
+registerEnumType(DatasetStatus, {
+  name: 'DatasetStatus',
+  description: 'Where a dataset stands: upload, validation, use, destruction.',
+  valuesConfig: {
+    AWAITING_UPLOAD: { description: 'Created: upload the file to the pre-signed URL, then call completeDatasetUpload.' },
+    VALIDATING: { description: 'Being checked and redacted in the background.' },
+    READY: { description: 'Valid: it can be used for training.' },
+    INVALID: { description: 'Refused (malformed, not UTF-8, no records); see issues. Its files are destroyed.' },
+    CONSUMED: { description: 'Used by a successful training; its files are destroyed.' },
+    DELETED: { description: 'Deleted by its organization; its files are destroyed and the record kept.' },
+  },
+});
 
 export interface StoredIssue { line: number | null; message: string }
 export interface StoredRecord { question?: string; answer?: string; text?: string }

@@ -10,22 +10,22 @@ import { PREVIEW_RECORDS } from './dataset-validation';
 @Resolver(() => DatasetType)
 export class DatasetResolver {
   @Query(() => DatasetType, { nullable: true, description: "A dataset of your organization (or any, for staff)." })
-  dataset(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+  dataset(@Arg('id', () => ID, { description: 'The dataset\'s id.' }) id: string, @Ctx() ctx: Context) {
     return ctx.services.datasets.find(ctx, id);
   }
 
   @Mutation(() => DatasetUpload, { description: 'Creates a dataset: returns a pre-signed upload URL, or validates inline content at once (ENTERPRISE, or a key with DATASETS_WRITE).' })
-  createDataset(@Arg('input', () => CreateDatasetInput) input: CreateDatasetInput, @Ctx() ctx: Context) {
+  createDataset(@Arg('input', () => CreateDatasetInput, { description: 'The dataset: name, kind, format, and either the declared size of a file to upload or inline content.' }) input: CreateDatasetInput, @Ctx() ctx: Context) {
     return ctx.services.datasets.create(ctx, input);
   }
 
   @Mutation(() => DatasetType, { description: 'Marks the upload done and starts validation (ENTERPRISE, or a key with DATASETS_WRITE).' })
-  completeDatasetUpload(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+  completeDatasetUpload(@Arg('id', () => ID, { description: 'The dataset\'s id, as returned by createDataset.' }) id: string, @Ctx() ctx: Context) {
     return ctx.services.datasets.completeUpload(ctx, id);
   }
 
   @Mutation(() => DatasetType, { description: 'Destroys the uploaded original and its redacted copy (ENTERPRISE).' })
-  deleteDataset(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+  deleteDataset(@Arg('id', () => ID, { description: 'The dataset\'s id.' }) id: string, @Ctx() ctx: Context) {
     return ctx.services.datasets.delete(ctx, id);
   }
 

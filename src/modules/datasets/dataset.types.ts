@@ -11,7 +11,19 @@ export enum PiiType {
   PASSPORT_NUMBER = 'PASSPORT_NUMBER',
   IP_ADDRESS = 'IP_ADDRESS',
 }
-registerEnumType(PiiType, { name: 'PiiType', description: 'Kinds of personal data found and redacted in text.' });
+registerEnumType(PiiType, {
+  name: 'PiiType',
+  description: 'Kinds of personal data found and redacted in text.',
+  valuesConfig: {
+    EMAIL: { description: 'An email address, replaced by [EMAIL].' },
+    PHONE: { description: 'A Korean mobile or landline number, replaced by [PHONE].' },
+    RESIDENT_REGISTRATION_NUMBER: { description: 'A resident registration number, replaced by [RRN].' },
+    CARD_NUMBER: { description: 'A payment card number (Luhn-checked), replaced by [CARD].' },
+    BANK_ACCOUNT: { description: 'A bank account number, replaced by [ACCOUNT].' },
+    PASSPORT_NUMBER: { description: 'A passport number, replaced by [PASSPORT].' },
+    IP_ADDRESS: { description: 'An IPv4 or IPv6 address, replaced by [IP].' },
+  },
+});
 
 @ObjectType('Dataset', { description: "An organization's training text: uploaded, validated, redacted, and destroyed once a model is trained on it." })
 export class DatasetType {

@@ -26,9 +26,40 @@ export enum ActivityLevel {
   ACTIVE = 'ACTIVE',
   VERY_ACTIVE = 'VERY_ACTIVE',
 }
-registerEnumType(MissionCategory, { name: 'MissionCategory', description: 'What a healthcare mission is about.' });
-registerEnumType(MissionStatus, { name: 'MissionStatus', description: 'Where a mission stands.' });
-registerEnumType(ActivityLevel, { name: 'ActivityLevel', description: 'How active a person is.' });
+registerEnumType(MissionCategory, {
+  name: 'MissionCategory',
+  description: 'What a healthcare mission is about.',
+  valuesConfig: {
+    STEPS: { description: 'Walking a number of steps a day.' },
+    HYDRATION: { description: 'Drinking enough water.' },
+    SLEEP: { description: 'Sleeping enough, at regular hours.' },
+    EXERCISE: { description: 'A workout a day.' },
+    NUTRITION: { description: 'Eating well.' },
+    MINDFULNESS: { description: 'Meditation and breathing.' },
+  },
+});
+registerEnumType(MissionStatus, {
+  name: 'MissionStatus',
+  description: 'Where a mission stands.',
+  valuesConfig: {
+    ACTIVE: { description: 'Running: check in once a day.' },
+    COMPLETED: { description: 'Every day of the mission was on target.' },
+    ABANDONED: { description: 'Given up by the member.' },
+    EXPIRED: { description: 'Its last day has passed without every day on target.' },
+    PAUSED: { description: 'Stopped because the HEALTH_DATA consent was withdrawn; granting it again resumes it.' },
+  },
+});
+registerEnumType(ActivityLevel, {
+  name: 'ActivityLevel',
+  description: 'How active a person is.',
+  valuesConfig: {
+    SEDENTARY: { description: 'Little or no exercise.' },
+    LIGHT: { description: 'Light exercise 1 to 3 days a week.' },
+    MODERATE: { description: 'Moderate exercise 3 to 5 days a week.' },
+    ACTIVE: { description: 'Hard exercise 6 to 7 days a week.' },
+    VERY_ACTIVE: { description: 'Very hard exercise or a physical job.' },
+  },
+});
 
 /** Sensitive (PIPA art. 23): every value encrypted under the member's key; written only with HEALTH_DATA consent. */
 @Entity({ tableName: 'health_profiles' })

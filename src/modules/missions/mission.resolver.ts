@@ -20,32 +20,32 @@ export class MissionResolver {
   }
 
   @Query(() => MissionType, { nullable: true, description: 'One of your missions.' })
-  mission(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+  mission(@Arg('id', () => ID, { description: 'The mission\'s id.' }) id: string, @Ctx() ctx: Context) {
     return ctx.services.missions.findOwn(ctx, id);
   }
 
   @Mutation(() => HealthProfileType, { description: 'Changes your health profile (needs HEALTH_DATA consent).' })
-  updateHealthProfile(@Arg('input', () => HealthProfileInput) input: HealthProfileInput, @Ctx() ctx: Context) {
+  updateHealthProfile(@Arg('input', () => HealthProfileInput, { description: 'What to change; fields left out stay as they are, null clears one.' }) input: HealthProfileInput, @Ctx() ctx: Context) {
     return ctx.services.missions.updateHealthProfile(ctx, input);
   }
 
   @Mutation(() => MissionTemplateType, { description: "Creates a mission template for your organization (ENTERPRISE) or platform-wide (ADMIN)." })
-  createMissionTemplate(@Arg('input', () => CreateMissionTemplateInput) input: CreateMissionTemplateInput, @Ctx() ctx: Context) {
+  createMissionTemplate(@Arg('input', () => CreateMissionTemplateInput, { description: 'The template.' }) input: CreateMissionTemplateInput, @Ctx() ctx: Context) {
     return ctx.services.missions.createTemplate(ctx, input);
   }
 
   @Mutation(() => MissionType, { description: 'Starts a mission today, Asia/Seoul (needs HEALTH_DATA consent; one active per template).' })
-  startMission(@Arg('templateId', () => ID) templateId: string, @Ctx() ctx: Context) {
+  startMission(@Arg('templateId', () => ID, { description: 'The mission template to start.' }) templateId: string, @Ctx() ctx: Context) {
     return ctx.services.missions.start(ctx, templateId);
   }
 
   @Mutation(() => MissionType, { description: "Records a day's value; a second check-in for the day replaces the first (needs HEALTH_DATA consent)." })
-  checkInMission(@Arg('input', () => CheckInInput) input: CheckInInput, @Ctx() ctx: Context) {
+  checkInMission(@Arg('input', () => CheckInInput, { description: 'The mission, the day and the value recorded.' }) input: CheckInInput, @Ctx() ctx: Context) {
     return ctx.services.missions.checkIn(ctx, input);
   }
 
   @Mutation(() => MissionType, { description: 'Gives up a mission.' })
-  abandonMission(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+  abandonMission(@Arg('id', () => ID, { description: 'The mission\'s id.' }) id: string, @Ctx() ctx: Context) {
     return ctx.services.missions.abandon(ctx, id);
   }
 

@@ -27,10 +27,46 @@ export enum ContentKind {
   REPLY = 'REPLY',
   COACHING = 'COACHING',
 }
-registerEnumType(ModelStatus, { name: 'ModelStatus', description: 'Where an influencer model stands.' });
-registerEnumType(TrainingBackend, { name: 'TrainingBackend', description: 'Where a model is trained.' });
-registerEnumType(TrainingJobStatus, { name: 'TrainingJobStatus', description: 'Where a training job stands.' });
-registerEnumType(ContentKind, { name: 'ContentKind', description: 'What kind of content to generate.' });
+registerEnumType(ModelStatus, {
+  name: 'ModelStatus',
+  description: 'Where an influencer model stands.',
+  valuesConfig: {
+    DRAFT: { description: 'Created, never trained: it cannot chat or generate yet.' },
+    TRAINING: { description: 'A training job is queued or running.' },
+    READY: { description: 'Has an active version: it chats and generates content.' },
+    FAILED: { description: 'Its latest training failed and it has no version to use.' },
+    ARCHIVED: { description: 'Retired by its organization; kept for the record.' },
+  },
+});
+registerEnumType(TrainingBackend, {
+  name: 'TrainingBackend',
+  description: 'Where a model is trained.',
+  valuesConfig: {
+    LOCAL: { description: 'Trained by the platform\'s own workers (a retrieval model over the redacted records).' },
+    RUNPOD: { description: 'Trained on RunPod\'s serverless GPUs; available when the platform has a RunPod endpoint configured.' },
+  },
+});
+registerEnumType(TrainingJobStatus, {
+  name: 'TrainingJobStatus',
+  description: 'Where a training job stands.',
+  valuesConfig: {
+    QUEUED: { description: 'Waiting for a worker.' },
+    RUNNING: { description: 'Being trained; progress moves from 0 to 1.' },
+    SUCCEEDED: { description: 'Done: a new model version was made and activated.' },
+    FAILED: { description: 'Gave up after its retries; error says why.' },
+    CANCELLED: { description: 'Stopped by cancelTrainingJob.' },
+  },
+});
+registerEnumType(ContentKind, {
+  name: 'ContentKind',
+  description: 'What kind of content to generate.',
+  valuesConfig: {
+    POST: { description: 'A social-media post.' },
+    CAPTION: { description: 'A short caption for an image or a video.' },
+    REPLY: { description: 'An answer to a message, in the persona\'s voice.' },
+    COACHING: { description: 'A coaching message for a mission; it never repeats the numbers of the prompt.' },
+  },
+});
 
 export interface PersonaData {
   displayName: string;

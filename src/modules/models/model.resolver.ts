@@ -14,47 +14,47 @@ import {
 @Resolver(() => InfluencerModelType)
 export class ModelResolver {
   @Query(() => InfluencerModelType, { nullable: true, description: 'A model of your organization (or any, for staff).' })
-  model(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+  model(@Arg('id', () => ID, { description: 'The model\'s id.' }) id: string, @Ctx() ctx: Context) {
     return ctx.services.models.find(ctx, id);
   }
 
   @Query(() => TrainingJobType, { nullable: true, description: "A training job of your organization's models (or any, for staff)." })
-  trainingJob(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+  trainingJob(@Arg('id', () => ID, { description: 'The training job\'s id.' }) id: string, @Ctx() ctx: Context) {
     return ctx.services.models.findJob(ctx, id);
   }
 
   @Mutation(() => InfluencerModelType, { description: 'Creates a model with its persona (ENTERPRISE).' })
-  createModel(@Arg('input', () => CreateModelInput) input: CreateModelInput, @Ctx() ctx: Context) {
+  createModel(@Arg('input', () => CreateModelInput, { description: 'The model and its persona.' }) input: CreateModelInput, @Ctx() ctx: Context) {
     return ctx.services.models.create(ctx, input);
   }
 
   @Mutation(() => InfluencerModelType, { description: 'Changes a model (ENTERPRISE).' })
-  updateModel(@Arg('id', () => ID) id: string, @Arg('input', () => UpdateModelInput) input: UpdateModelInput, @Ctx() ctx: Context) {
+  updateModel(@Arg('id', () => ID, { description: 'The model\'s id.' }) id: string, @Arg('input', () => UpdateModelInput, { description: 'What to change; fields left out stay as they are.' }) input: UpdateModelInput, @Ctx() ctx: Context) {
     return ctx.services.models.update(ctx, id, input);
   }
 
   @Mutation(() => TrainingJobType, { description: 'Queues training on READY datasets (ENTERPRISE); the datasets are destroyed once the new version exists.' })
-  trainModel(@Arg('input', () => TrainModelInput) input: TrainModelInput, @Ctx() ctx: Context) {
+  trainModel(@Arg('input', () => TrainModelInput, { description: 'The model, the READY datasets of its organization to train on, and the backend (LOCAL when left out).' }) input: TrainModelInput, @Ctx() ctx: Context) {
     return ctx.services.models.train(ctx, input);
   }
 
   @Mutation(() => TrainingJobType, { description: 'Cancels a queued or running training job (ENTERPRISE).' })
-  cancelTrainingJob(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+  cancelTrainingJob(@Arg('id', () => ID, { description: 'The training job\'s id.' }) id: string, @Ctx() ctx: Context) {
     return ctx.services.models.cancel(ctx, id);
   }
 
   @Mutation(() => InfluencerModelType, { description: 'Makes an earlier or later version the one that answers (ENTERPRISE).' })
-  activateModelVersion(@Arg('modelId', () => ID) modelId: string, @Arg('version', () => Int) version: number, @Ctx() ctx: Context) {
+  activateModelVersion(@Arg('modelId', () => ID, { description: 'The model\'s id.' }) modelId: string, @Arg('version', () => Int, { description: 'The version number to make active.' }) version: number, @Ctx() ctx: Context) {
     return ctx.services.models.activateVersion(ctx, modelId, version);
   }
 
   @Mutation(() => InfluencerModelType, { description: 'Archives a model: it no longer answers or trains (ENTERPRISE).' })
-  archiveModel(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+  archiveModel(@Arg('id', () => ID, { description: 'The model\'s id.' }) id: string, @Ctx() ctx: Context) {
     return ctx.services.models.archive(ctx, id);
   }
 
   @Mutation(() => GeneratedContentType, { description: 'Generates AI-labelled content in the persona\'s voice (ENTERPRISE, or a key with CONTENT_GENERATE).' })
-  generateContent(@Arg('input', () => GenerateContentInput) input: GenerateContentInput, @Ctx() ctx: Context) {
+  generateContent(@Arg('input', () => GenerateContentInput, { description: 'The model, the kind of content and the prompt.' }) input: GenerateContentInput, @Ctx() ctx: Context) {
     return ctx.services.models.generate(ctx, input);
   }
 

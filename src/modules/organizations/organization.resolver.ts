@@ -11,7 +11,7 @@ import { OrganizationType } from './organization.types';
 @Resolver(() => OrganizationType)
 export class OrganizationResolver {
   @Query(() => OrganizationType, { nullable: true, description: 'An organization: your own, or any for staff.' })
-  organization(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+  organization(@Arg('id', () => ID, { description: 'The organization\'s id.' }) id: string, @Ctx() ctx: Context) {
     return ctx.services.organizations.find(ctx, id);
   }
 

@@ -25,9 +25,42 @@ export enum RetentionAction {
   ANONYMIZE = 'ANONYMIZE',
   SEPARATE = 'SEPARATE',
 }
-registerEnumType(DataCategory, { name: 'DataCategory', description: 'Categories of personal data, each with its retention (SPEC section 9).' });
-registerEnumType(RetentionTrigger, { name: 'RetentionTrigger', description: 'The event a retention period is counted from.' });
-registerEnumType(RetentionAction, { name: 'RetentionAction', description: 'What happens when a retention period ends.' });
+registerEnumType(DataCategory, {
+  name: 'DataCategory',
+  description: 'Categories of personal data, each with its retention period (see retentionPolicies).',
+  valuesConfig: {
+    MEMBER_PROFILE: { description: 'Account and profile data: name, email, phone, department, job title, interests.' },
+    SERVICE_USAGE_RECORD: { description: 'Records of using the service (sign-ins, changes, generated content).' },
+    MARKETING_CONSENT: { description: 'Marketing consents and what they cover.' },
+    TRAINING_DATA: { description: 'Datasets uploaded to train models.' },
+    CONTRACT_RECORD: { description: 'Records of agreements and consents, kept as evidence.' },
+    PAYMENT_RECORD: { description: 'Purchases and payments.' },
+    COMPLAINT_RECORD: { description: 'Complaints and disputes.' },
+    WEB_VISIT_LOG: { description: 'Web visit records: time, IP address, operation.' },
+    ACCESS_LOG: { description: 'The access log of staff reads and account events.' },
+    CONVERSATION_LOG: { description: 'Chat messages with AI models.' },
+    HEALTH_DATA: { description: 'Sensitive health data: health profile, missions, check-ins.' },
+  },
+});
+registerEnumType(RetentionTrigger, {
+  name: 'RetentionTrigger',
+  description: 'The event a retention period is counted from.',
+  valuesConfig: {
+    COLLECTED: { description: 'Counted from when the data was collected.' },
+    WITHDRAWAL: { description: 'Counted from when the account was closed.' },
+    CONSENT_WITHDRAWN: { description: 'Counted from when the consent it depends on was withdrawn.' },
+    MODEL_TRAINED: { description: 'Counted from when the model was trained on it.' },
+  },
+});
+registerEnumType(RetentionAction, {
+  name: 'RetentionAction',
+  description: 'What happens when a retention period ends.',
+  valuesConfig: {
+    DELETE: { description: 'The data is deleted.' },
+    ANONYMIZE: { description: 'The data is kept without anything that identifies the person.' },
+    SEPARATE: { description: 'The data is moved to separate storage, kept only as long as a law requires.' },
+  },
+});
 
 @Entity({ tableName: 'privacy_policies' })
 export class PrivacyPolicy {

@@ -30,7 +30,7 @@ export class PolicyResolver {
   }
 
   @Mutation(() => PrivacyPolicyType, { description: 'Publishes a new policy version taking effect at least 7 days later (PRIVACY_OFFICER).' })
-  publishPrivacyPolicy(@Arg('input', () => PublishPrivacyPolicyInput) input: PublishPrivacyPolicyInput, @Ctx() ctx: Context) {
+  publishPrivacyPolicy(@Arg('input', () => PublishPrivacyPolicyInput, { description: 'The policy version, its text and when it takes effect (at least 7 days ahead).' }) input: PublishPrivacyPolicyInput, @Ctx() ctx: Context) {
     return ctx.services.policies.publish(ctx, input);
   }
 }

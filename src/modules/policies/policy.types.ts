@@ -6,14 +6,30 @@ export enum PolicyStatus {
   EFFECTIVE = 'EFFECTIVE',
   SUPERSEDED = 'SUPERSEDED',
 }
-registerEnumType(PolicyStatus, { name: 'PolicyStatus', description: 'Where a policy version stands in time.' });
+registerEnumType(PolicyStatus, {
+  name: 'PolicyStatus',
+  description: 'Where a policy version stands in time.',
+  valuesConfig: {
+    SCHEDULED: { description: 'Published, not yet in effect.' },
+    EFFECTIVE: { description: 'The policy in effect now.' },
+    SUPERSEDED: { description: 'Replaced by a later version.' },
+  },
+});
 
 export enum PrivacyContactRole {
   CHIEF_PRIVACY_OFFICER = 'CHIEF_PRIVACY_OFFICER',
   PRIVACY_MANAGER = 'PRIVACY_MANAGER',
   ACCESS_REQUEST_DESK = 'ACCESS_REQUEST_DESK',
 }
-registerEnumType(PrivacyContactRole, { name: 'PrivacyContactRole', description: 'Whom a privacy contact serves as.' });
+registerEnumType(PrivacyContactRole, {
+  name: 'PrivacyContactRole',
+  description: 'Whom a privacy contact serves as.',
+  valuesConfig: {
+    CHIEF_PRIVACY_OFFICER: { description: 'The person responsible for privacy.' },
+    PRIVACY_MANAGER: { description: 'A manager of privacy work.' },
+    ACCESS_REQUEST_DESK: { description: 'Where requests to see, correct or delete personal data are received.' },
+  },
+});
 
 @ObjectType('PrivacyPolicy', { description: 'A version of the privacy policy (개인정보 처리방침).' })
 export class PrivacyPolicyType {

@@ -7,7 +7,7 @@ import { RecommendationList } from './recommendation.types';
 export class RecommendationResolver {
   @Query(() => RecommendationList, { description: 'Personalised with PERSONALIZATION consent; otherwise popular items.' })
   recommendations(
-    @Arg('kind', () => RecommendationKind) kind: RecommendationKind,
+    @Arg('kind', () => RecommendationKind, { description: 'What to recommend.' }) kind: RecommendationKind,
     @Arg('limit', () => Int, { nullable: true, defaultValue: 10, description: '1 to 50.' }) limit: number | null,
     @Ctx() ctx: Context,
   ) {

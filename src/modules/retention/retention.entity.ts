@@ -7,7 +7,15 @@ export enum PurgeRunStatus {
   SUCCEEDED = 'SUCCEEDED',
   FAILED = 'FAILED',
 }
-registerEnumType(PurgeRunStatus, { name: 'PurgeRunStatus', description: 'Where a purge run stands.' });
+registerEnumType(PurgeRunStatus, {
+  name: 'PurgeRunStatus',
+  description: 'Where a purge run stands.',
+  valuesConfig: {
+    RUNNING: { description: 'Deleting (or counting, for a dry run).' },
+    SUCCEEDED: { description: 'Finished; the counts are final.' },
+    FAILED: { description: 'Stopped by an error; the counts so far are kept and the job retries.' },
+  },
+});
 
 export interface PurgeCountData { category: string; action: string; count: number }
 

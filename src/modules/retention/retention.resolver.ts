@@ -20,21 +20,21 @@ export class RetentionResolver {
 
   @Mutation(() => LegalHoldType, { description: "Holds a subject's data from the purge (PRIVACY_OFFICER)." })
   placeLegalHold(
-    @Arg('subjectId', () => ID) subjectId: string,
-    @Arg('reason', () => String) reason: string,
-    @Arg('until', () => Date, { nullable: true }) until: Date | null,
+    @Arg('subjectId', () => ID, { description: 'The account whose data must be kept.' }) subjectId: string,
+    @Arg('reason', () => String, { description: 'Why (a lawsuit, an investigation); required, kept with the hold.' }) reason: string,
+    @Arg('until', () => Date, { nullable: true, description: 'When the hold ends by itself; none: until it is released.' }) until: Date | null,
     @Ctx() ctx: Context,
   ) {
     return ctx.services.retention.placeHold(ctx, subjectId, reason, until);
   }
 
   @Mutation(() => LegalHoldType, { description: 'Releases a legal hold (PRIVACY_OFFICER).' })
-  releaseLegalHold(@Arg('id', () => ID) id: string, @Ctx() ctx: Context) {
+  releaseLegalHold(@Arg('id', () => ID, { description: 'The legal hold\'s id.' }) id: string, @Ctx() ctx: Context) {
     return ctx.services.retention.releaseHold(ctx, id);
   }
 
   @Query(() => [LegalHoldType], { description: 'Legal holds, newest first (PRIVACY_OFFICER).' })
-  legalHolds(@Arg('subjectId', () => ID, { nullable: true }) subjectId: string | null, @Ctx() ctx: Context) {
+  legalHolds(@Arg('subjectId', () => ID, { nullable: true, description: 'Only the holds on this account.' }) subjectId: string | null, @Ctx() ctx: Context) {
     return ctx.services.retention.holds(ctx, subjectId);
   }
 }

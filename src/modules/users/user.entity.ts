@@ -8,7 +8,14 @@ export enum UserStatus {
   ACTIVE = 'ACTIVE',
   WITHDRAWN = 'WITHDRAWN',
 }
-registerEnumType(UserStatus, { name: 'UserStatus', description: 'Whether the account is open.' });
+registerEnumType(UserStatus, {
+  name: 'UserStatus',
+  description: 'Whether the account is open.',
+  valuesConfig: {
+    ACTIVE: { description: 'The account is open.' },
+    WITHDRAWN: { description: 'The person closed the account; their personal data is erased.' },
+  },
+});
 
 /**
  * Personal properties are ciphertexts under the subject's own data key (see

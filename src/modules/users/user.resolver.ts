@@ -19,7 +19,7 @@ export class UserResolver {
   }
 
   @Query(() => UserType, { nullable: true, description: 'A user: yourself, a colleague (enterprise), or anyone for staff (personal fields masked and access-logged).' })
-  user(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<User> {
+  user(@Arg('id', () => ID, { description: 'The account\'s id.' }) id: string, @Ctx() ctx: Context): Promise<User> {
     return ctx.services.users.find(ctx, id);
   }
 
@@ -34,12 +34,12 @@ export class UserResolver {
   }
 
   @Mutation(() => UserType, { description: "Changes the caller's own profile." })
-  updateProfile(@Arg('input', () => UpdateProfileInput) input: UpdateProfileInput, @Ctx() ctx: Context): Promise<User> {
+  updateProfile(@Arg('input', () => UpdateProfileInput, { description: 'What to change; fields left out stay as they are.' }) input: UpdateProfileInput, @Ctx() ctx: Context): Promise<User> {
     return ctx.services.users.updateProfile(ctx, input);
   }
 
   @Mutation(() => UserType, { description: "Grants or changes a user's role (ADMIN); ends the user's sessions and is access-logged." })
-  setUserRole(@Arg('userId', () => ID) userId: string, @Arg('role', () => Role) role: Role, @Ctx() ctx: Context): Promise<User> {
+  setUserRole(@Arg('userId', () => ID, { description: 'The account\'s id.' }) userId: string, @Arg('role', () => Role, { description: 'The new role; the account\'s sessions end.' }) role: Role, @Ctx() ctx: Context): Promise<User> {
     return ctx.services.users.setRole(ctx, userId, role);
   }
 
