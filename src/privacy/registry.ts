@@ -171,7 +171,7 @@ export const PERSONAL_DATA_REGISTRY: Record<string, EntityRegistration> = {
     },
     notPersonal: ['userId'],
   },
-  MissionTemplate: { subject: null, personal: {}, notPersonal: ['id', 'organization', 'title', 'description', 'category', 'targetValue', 'unit', 'durationDays', 'coachModelId', 'createdAt'] },
+  MissionTemplate: { subject: null, personal: {}, notPersonal: ['id', 'organization', 'title', 'description', 'category', 'targetValue', 'unit', 'durationDays', 'coachModelId', 'createdAt', 'missionCount'] },
   Mission: {
     subject: 'user',
     personal: {
@@ -194,7 +194,7 @@ export const PERSONAL_DATA_REGISTRY: Record<string, EntityRegistration> = {
     },
     notPersonal: ['id', 'mission', 'userId'],
   },
-  Product: { subject: null, personal: {}, notPersonal: ['id', 'organization', 'name', 'description', 'category', 'tags', 'priceKrw', 'createdAt'] },
+  Product: { subject: null, personal: {}, notPersonal: ['id', 'organization', 'name', 'description', 'category', 'tags', 'priceKrw', 'createdAt', 'purchaseCount'] },
   Purchase: {
     subject: 'user',
     personal: {
@@ -208,7 +208,7 @@ export const PERSONAL_DATA_REGISTRY: Record<string, EntityRegistration> = {
     },
     notPersonal: ['id', 'user'],
   },
-  ContentItem: { subject: null, personal: {}, notPersonal: ['id', 'organization', 'title', 'body', 'tags', 'modelId', 'aiGenerated', 'disclosure', 'createdAt'] },
+  ContentItem: { subject: null, personal: {}, notPersonal: ['id', 'organization', 'title', 'body', 'tags', 'modelId', 'aiGenerated', 'disclosure', 'createdAt', 'clickCount'] },
   RecommendationFeedback: {
     subject: 'userId',
     personal: {
