@@ -33,8 +33,11 @@ registerEnumType(FeedbackAction, {
 
 @Entity({ tableName: 'products' })
 @Index({ properties: ['organization', 'createdAt'] })
+@Index({ name: 'products_popularity_index', expression: 'create index "products_popularity_index" on "products" ("purchase_count" desc, "created_at" desc)' })
+@Index({ name: 'products_tags_index', expression: 'create index "products_tags_index" on "products" using gin ("tags")' })
+@Index({ properties: ['category'] })
 export class Product {
-  [OptionalProps]?: 'createdAt';
+  [OptionalProps]?: 'createdAt' | 'purchaseCount';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -59,6 +62,13 @@ export class Product {
 
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
+
+  /**
+   * Purchases of it: the popularity signal of recommendations. Kept by triggers on `purchases`
+   * (in the transaction that inserts or deletes them, purges and erasure included); never written here.
+   */
+  @Property({ type: 'integer', default: 0 })
+  purchaseCount: number = 0;
 }
 
 /** Kept 5 years (PAYMENT_RECORD); the review text is the member's own words, encrypted under their key. */
@@ -97,8 +107,10 @@ export class Purchase {
 
 @Entity({ tableName: 'content_items' })
 @Index({ properties: ['organization', 'createdAt'] })
+@Index({ name: 'content_items_popularity_index', expression: 'create index "content_items_popularity_index" on "content_items" ("click_count" desc, "created_at" desc)' })
+@Index({ name: 'content_items_tags_index', expression: 'create index "content_items_tags_index" on "content_items" using gin ("tags")' })
 export class ContentItem {
-  [OptionalProps]?: 'createdAt';
+  [OptionalProps]?: 'createdAt' | 'clickCount';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -126,6 +138,10 @@ export class ContentItem {
 
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
+
+  /** CLICKED feedback on it: its popularity. Kept by triggers on `recommendation_feedback`; never written here. */
+  @Property({ type: 'integer', default: 0 })
+  clickCount: number = 0;
 }
 
 @Entity({ tableName: 'recommendation_feedback' })

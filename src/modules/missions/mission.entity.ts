@@ -90,8 +90,9 @@ export class HealthProfile {
 
 @Entity({ tableName: 'mission_templates' })
 @Index({ properties: ['createdAt'] })
+@Index({ name: 'mission_templates_popularity_index', expression: 'create index "mission_templates_popularity_index" on "mission_templates" ("mission_count" desc, "created_at" desc)' })
 export class MissionTemplate {
-  [OptionalProps]?: 'createdAt';
+  [OptionalProps]?: 'createdAt' | 'missionCount';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -123,6 +124,10 @@ export class MissionTemplate {
 
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
+
+  /** Missions started from it: its popularity. Kept by triggers on `missions`; never written here. */
+  @Property({ type: 'integer', default: 0 })
+  missionCount: number = 0;
 }
 
 @Entity({ tableName: 'missions' })

@@ -8,12 +8,15 @@ import { Mission, MissionTemplate } from '../missions/mission.entity';
 import type { MissionService } from '../missions/mission.service';
 import { User } from '../users/user.entity';
 
-const CANDIDATE_LIMIT = 1000;
+/** Items sharing a signal that are scored per request, the most popular first. */
+const MATCH_CANDIDATES = 500;
+/** Extra popular rows read past the limit, so rounding ties at the cut still sort newest first. */
+const RANK_MARGIN = 20;
 const POPULAR = { [RecommendationKind.PRODUCT]: '많이 구매된 상품', [RecommendationKind.CONTENT]: '많이 본 콘텐츠', [RecommendationKind.MISSION]: '많이 참여한 미션' };
 
 type Item = Product | ContentItem | MissionTemplate;
-type Source = 'interest' | 'purchase' | 'click' | 'goal';
-const REASON: Record<Source, (tag: string) => string> = {
+type SignalSource = 'interest' | 'purchase' | 'click' | 'goal';
+const REASON: Record<SignalSource, (tag: string) => string> = {
   interest: (t) => `관심사 '${t}'와 일치`,
   purchase: (t) => `구매한 상품과 같은 '${t}'`,
   click: (t) => `관심을 보인 '${t}'`,
@@ -23,6 +26,29 @@ const REASON: Record<Source, (tag: string) => string> = {
 const words = (text: string) => text.toLowerCase().split(/[\s,./!?()\-]+/).filter((w) => w.length >= 2);
 const tagsOf = (item: Item): string[] =>
   item instanceof MissionTemplate ? [item.category.toLowerCase(), ...words(item.title)] : item instanceof Product ? [item.category, ...item.tags] : item.tags;
+
+/** What ranking reads of a candidate: its tags' columns, its popularity counter and its age. */
+interface CandidateRow { id: string; n: number; createdAt: Date; category?: string; tags?: string[]; title?: string }
+const tagsOfRow = (kind: RecommendationKind, row: CandidateRow): string[] =>
+  kind === RecommendationKind.MISSION ? [row.category!.toLowerCase(), ...words(row.title!)] : kind === RecommendationKind.PRODUCT ? [row.category!, ...row.tags!] : row.tags!;
+
+/**
+ * Where each kind's items and popularity live: the counter columns are kept by triggers
+ * (migrations/Migration20261202090000.ts) on purchases, CLICKED content feedback and missions.
+ */
+interface Source { kind: RecommendationKind; entity: typeof Product | typeof ContentItem | typeof MissionTemplate; table: string; count: string; columns: string }
+const SOURCES: Record<RecommendationKind, Source> = {
+  [RecommendationKind.PRODUCT]: { kind: RecommendationKind.PRODUCT, entity: Product, table: 'products', count: 'purchase_count', columns: 'id, category, tags' },
+  [RecommendationKind.CONTENT]: { kind: RecommendationKind.CONTENT, entity: ContentItem, table: 'content_items', count: 'click_count', columns: 'id, tags' },
+  [RecommendationKind.MISSION]: { kind: RecommendationKind.MISSION, entity: MissionTemplate, table: 'mission_templates', count: 'mission_count', columns: 'id, category, title' },
+};
+
+/** log1p(n) / log1p(the most popular item's n), 0 to 1. */
+const popularityOf = (max: number) => (n: number) => Math.log1p(n) / Math.log1p(Math.max(1, max));
+
+/** Best first; among equal (rounded) scores the newer item, as the catalogue lists them. */
+const byScoreThenNewest = (a: { score: number; row: CandidateRow }, b: { score: number; row: CandidateRow }) =>
+  b.score - a.score || new Date(b.row.createdAt).getTime() - new Date(a.row.createdAt).getTime();
 
 /**
  * With PERSONALIZATION consent and no suspension: items ranked by how their
@@ -40,26 +66,29 @@ export class RecommendationService {
     const userId = ctx.viewer.userId;
     const user = await ctx.em.findOneOrFail(User, userId);
     const personalized = !user.processingSuspended && (await this.deps.consents.isGranted(ctx.em, userId, ConsentPurpose.PERSONALIZATION));
-
-    const items: Item[] = kind === RecommendationKind.PRODUCT
-      ? await ctx.em.find(Product, {}, { orderBy: { createdAt: 'desc' }, limit: CANDIDATE_LIMIT })
-      : kind === RecommendationKind.CONTENT
-        ? await ctx.em.find(ContentItem, {}, { orderBy: { createdAt: 'desc' }, limit: CANDIDATE_LIMIT })
-        : await ctx.em.find(MissionTemplate, {}, { orderBy: { createdAt: 'desc' }, limit: CANDIDATE_LIMIT });
-    const popularity = await this.popularity(ctx, kind);
-    const maxPopularity = Math.max(1, ...popularity.values());
-    const popular = (item: Item) => Math.log1p(popularity.get(item.id) ?? 0) / Math.log1p(maxPopularity);
+    const source = SOURCES[kind];
 
     if (!personalized) {
-      const ranked = items.map((item) => ({ item, score: round(popular(item)), reasons: [POPULAR[kind]] }))
-        .sort((a, b) => b.score - a.score);
-      return { personalized, items: ranked.slice(0, limit), generatedAt: new Date() };
+      const rows = await this.mostPopular(ctx, source, limit + RANK_MARGIN);
+      const popular = popularityOf(rows[0]?.n ?? 0);
+      const ranked = rows.map((row) => ({ row, score: round(popular(row.n)), reasons: [POPULAR[kind]] })).sort(byScoreThenNewest);
+      return { personalized, items: await this.items(ctx, source, ranked.slice(0, limit)), generatedAt: new Date() };
     }
 
     const { signals, excluded } = await this.signals(ctx, user, kind);
+    const positive = [...signals].filter(([, s]) => s.weight > 0).map(([tag]) => tag);
+    // Candidates through indexes: the most popular items (what fills the list when few match) and the
+    // items sharing a positive signal, most popular first; never the whole catalogue.
+    const popularRows = await this.mostPopular(ctx, source, limit + excluded.size + RANK_MARGIN);
+    const matchingRows = await this.matching(ctx, source, positive, MATCH_CANDIDATES + excluded.size);
+    const candidates = new Map<string, CandidateRow>();
+    for (const row of [...popularRows, ...matchingRows]) if (!excluded.has(row.id)) candidates.set(row.id, row);
+    // The most popular item of all is the first row of the popularity index, excluded or not.
+    const popular = popularityOf(popularRows[0]?.n ?? 0);
+
     const norm = Math.sqrt([...signals.values()].reduce((sum, s) => sum + Math.max(0, s.weight) ** 2, 0)) || 1;
-    const ranked = items.filter((item) => !excluded.has(item.id)).map((item) => {
-      const tags = [...new Set(tagsOf(item))];
+    const ranked = [...candidates.values()].map((row) => {
+      const tags = [...new Set(tagsOfRow(kind, row))];
       let match = 0;
       const reasons: string[] = [];
       for (const tag of tags) {
@@ -69,25 +98,46 @@ export class RecommendationService {
         if (signal.weight > 0) reasons.push(REASON[signal.source](tag));
       }
       const similarity = Math.max(0, match) / (norm * Math.sqrt(tags.length || 1));
-      const score = 0.7 * Math.min(1, similarity) + 0.3 * popular(item);
-      return { item, score: round(score), reasons: reasons.length ? reasons.slice(0, 3) : [POPULAR[kind]] };
-    }).sort((a, b) => b.score - a.score);
-    return { personalized, items: ranked.slice(0, limit), generatedAt: new Date() };
+      const score = 0.7 * Math.min(1, similarity) + 0.3 * popular(row.n);
+      return { row, score: round(score), reasons: reasons.length ? reasons.slice(0, 3) : [POPULAR[kind]] };
+    }).sort(byScoreThenNewest);
+    return { personalized, items: await this.items(ctx, source, ranked.slice(0, limit)), generatedAt: new Date() };
   }
 
-  private async popularity(ctx: Context, kind: RecommendationKind): Promise<Map<string, number>> {
-    const sql = kind === RecommendationKind.PRODUCT
-      ? 'select product_id as id, count(*)::int as n from purchases group by product_id'
-      : kind === RecommendationKind.CONTENT
-        ? "select item_id as id, count(*)::int as n from recommendation_feedback where kind = 'CONTENT' and action = 'CLICKED' group by item_id"
-        : 'select template_id as id, count(*)::int as n from missions group by template_id';
-    const rows = await ctx.em.execute<{ id: string; n: number }[]>(sql);
-    return new Map(rows.map((r) => [r.id, r.n]));
+  /** The most popular items, newest first among equals: the head of the popularity index. */
+  private mostPopular(ctx: Context, source: Source, count: number): Promise<CandidateRow[]> {
+    return ctx.em.execute<CandidateRow[]>(
+      `select ${source.columns}, ${source.count} as n, created_at as "createdAt" from ${source.table} order by ${source.count} desc, created_at desc limit ?`, [count],
+    );
+  }
+
+  /**
+   * Items with one of the tags (products: or of the category), most popular first, at most `count`:
+   * through the GIN index on tags, or the popularity index filtered when the tags are common.
+   * Mission templates have no tag column (their tags are the category and the title's words): the
+   * newest are scored, as before.
+   */
+  private matching(ctx: Context, source: Source, tags: string[], count: number): Promise<CandidateRow[]> {
+    const select = `select ${source.columns}, ${source.count} as n, created_at as "createdAt" from ${source.table}`;
+    if (source.kind === RecommendationKind.MISSION) return ctx.em.execute<CandidateRow[]>(`${select} order by created_at desc limit ?`, [count]);
+    if (!tags.length) return Promise.resolve([]);
+    const order = `order by ${source.count} desc, created_at desc limit ?`;
+    return source.kind === RecommendationKind.PRODUCT
+      ? ctx.em.execute<CandidateRow[]>(`${select} where tags && array[?]::text[] or category = any(array[?]::text[]) ${order}`, [tags, tags, count])
+      : ctx.em.execute<CandidateRow[]>(`${select} where tags && array[?]::text[] ${order}`, [tags, count]);
+  }
+
+  /** The chosen rows as entities (the schema's item types), in rank order. */
+  private async items(ctx: Context, source: Source, ranked: { row: CandidateRow; score: number; reasons: string[] }[]) {
+    if (!ranked.length) return [];
+    const found = (await ctx.em.find(source.entity as typeof Product, { id: { $in: ranked.map((r) => r.row.id) } })) as Item[];
+    const byId = new Map(found.map((item) => [item.id, item]));
+    return ranked.filter((r) => byId.has(r.row.id)).map(({ row, score, reasons }) => ({ item: byId.get(row.id)!, score, reasons }));
   }
 
   private async signals(ctx: Context, user: User, kind: RecommendationKind) {
-    const signals = new Map<string, { weight: number; source: Source }>();
-    const add = (tag: string, weight: number, source: Source) => {
+    const signals = new Map<string, { weight: number; source: SignalSource }>();
+    const add = (tag: string, weight: number, source: SignalSource) => {
       const current = signals.get(tag);
       signals.set(tag, { weight: (current?.weight ?? 0) + weight, source: current && current.weight >= weight ? current.source : source });
     };
