@@ -5,12 +5,19 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 /** What an access-log entry records. */
 export type AccessAction =
+  /** Personal data was erased. */
   | 'DELETE'
+  /** Personal data was exported for its subject. */
   | 'EXPORT'
+  /** A staff member read personal fields (masked). */
   | 'READ'
+  /** A staff member revealed personal fields unmasked, with a reason. */
   | 'REVEAL'
+  /** A successful sign-in. */
   | 'SIGN_IN'
+  /** A failed sign-in. */
   | 'SIGN_IN_FAILED'
+  /** A staff member changed an account (a role change included). */
   | 'UPDATE';
 
 /** Narrows the access log. */
@@ -29,17 +36,26 @@ export type AccessLogFilter = {
 
 /** How active a person is. */
 export type ActivityLevel =
+  /** Hard exercise 6 to 7 days a week. */
   | 'ACTIVE'
+  /** Light exercise 1 to 3 days a week. */
   | 'LIGHT'
+  /** Moderate exercise 3 to 5 days a week. */
   | 'MODERATE'
+  /** Little or no exercise. */
   | 'SEDENTARY'
+  /** Very hard exercise or a physical job. */
   | 'VERY_ACTIVE';
 
 /** What a partner API key may do for its organization. */
 export type ApiScope =
+  /** Create products and publish content. */
   | 'CATALOG_WRITE'
+  /** Generate content with the organization's models. */
   | 'CONTENT_GENERATE'
+  /** Create datasets and complete their uploads. */
   | 'DATASETS_WRITE'
+  /** Read the organization's models, their versions and training jobs. */
   | 'MODELS_READ';
 
 /** A day's check-in. */
@@ -56,9 +72,13 @@ export type CheckInInput = {
 
 /** Where a consent was given or withdrawn. */
 export type ConsentChannel =
+  /** Entered by staff in the admin console (for example from a paper form). */
   | 'ADMIN_CONSOLE'
+  /** The mobile app. */
   | 'MOBILE'
+  /** Collected by a partner and sent through the API. */
   | 'PARTNER_API'
+  /** The web site. */
   | 'WEB';
 
 /** A consent decision for one purpose. */
@@ -69,21 +89,32 @@ export type ConsentInput = {
   purpose: ConsentPurpose;
 };
 
-/** Why personal data is processed (SPEC section 4). */
+/** Why personal data is processed: each purpose is consented to (or refused) on its own. */
 export type ConsentPurpose =
+  /** Analysis of chat logs to improve the service. */
   | 'CONVERSATION_ANALYSIS'
+  /** Sensitive health data (height, weight, goals, conditions) for healthcare missions and coaching; a separate consent, needed to write a health profile or a mission. */
   | 'HEALTH_DATA'
+  /** News about new products and events. */
   | 'MARKETING'
+  /** Personalised content, product and ad recommendations; without it recommendations are the popular items. */
   | 'PERSONALIZATION'
+  /** Collection and use of the personal data the service needs (name, email, phone; company, department and job title for enterprise users; usage records, access logs, IP address). Required. */
   | 'PERSONAL_INFO_COLLECTION'
+  /** Agreement to the terms of service. Required: it cannot be withdrawn (close the account instead). */
   | 'TERMS_OF_SERVICE'
+  /** Provision of personal data to third parties beyond the stated purposes. */
   | 'THIRD_PARTY_PROVISION';
 
 /** What kind of content to generate. */
 export type ContentKind =
+  /** A short caption for an image or a video. */
   | 'CAPTION'
+  /** A coaching message for a mission; it never repeats the numbers of the prompt. */
   | 'COACHING'
+  /** A social-media post. */
   | 'POST'
+  /** An answer to a message, in the persona's voice. */
   | 'REPLY';
 
 /** A new dataset: declare an upload, or give the content inline. */
@@ -150,48 +181,77 @@ export type CreateProductInput = {
   tags: Array<string>;
 };
 
-/** Categories of personal data, each with its retention (SPEC section 9). */
+/** Categories of personal data, each with its retention period (see retentionPolicies). */
 export type DataCategory =
+  /** The access log of staff reads and account events. */
   | 'ACCESS_LOG'
+  /** Complaints and disputes. */
   | 'COMPLAINT_RECORD'
+  /** Records of agreements and consents, kept as evidence. */
   | 'CONTRACT_RECORD'
+  /** Chat messages with AI models. */
   | 'CONVERSATION_LOG'
+  /** Sensitive health data: health profile, missions, check-ins. */
   | 'HEALTH_DATA'
+  /** Marketing consents and what they cover. */
   | 'MARKETING_CONSENT'
+  /** Account and profile data: name, email, phone, department, job title, interests. */
   | 'MEMBER_PROFILE'
+  /** Purchases and payments. */
   | 'PAYMENT_RECORD'
+  /** Records of using the service (sign-ins, changes, generated content). */
   | 'SERVICE_USAGE_RECORD'
+  /** Datasets uploaded to train models. */
   | 'TRAINING_DATA'
+  /** Web visit records: time, IP address, operation. */
   | 'WEB_VISIT_LOG';
 
 /** The file format of a dataset. */
 export type DatasetFormat =
+  /** Comma-separated values with a header row (question/answer or 질문/답변 columns, or a text column). */
   | 'CSV'
+  /** A JSON array of {question, answer}, {messages: [{role, content}]} or {text} objects. */
   | 'JSON'
+  /** One such JSON object per line. */
   | 'JSONL'
+  /** Markdown, read like TXT. */
   | 'MD'
+  /** Plain text: Q:/A: (or 질문:/답변:) blocks, otherwise paragraphs. */
   | 'TXT';
 
 /** What a dataset holds. */
 export type DatasetKind =
+  /** Text about the influencer's character and background. */
   | 'CHARACTER_PROFILE'
+  /** Any other text. */
   | 'GENERAL_TEXT'
+  /** Marketing copy. */
   | 'MARKETING_MATERIAL'
+  /** Product descriptions. */
   | 'PRODUCT_INFO'
+  /** Question-and-answer pairs or chat transcripts; it needs at least one question-answer pair to be READY. */
   | 'QA_CONVERSATION';
 
 /** Where a dataset stands: upload, validation, use, destruction. */
 export type DatasetStatus =
+  /** Created: upload the file to the pre-signed URL, then call completeDatasetUpload. */
   | 'AWAITING_UPLOAD'
+  /** Used by a successful training; its files are destroyed. */
   | 'CONSUMED'
+  /** Deleted by its organization; its files are destroyed and the record kept. */
   | 'DELETED'
+  /** Refused (malformed, not UTF-8, no records); see issues. Its files are destroyed. */
   | 'INVALID'
+  /** Valid: it can be used for training. */
   | 'READY'
+  /** Being checked and redacted in the background. */
   | 'VALIDATING';
 
 /** What a member did with a recommendation. */
 export type FeedbackAction =
+  /** The member opened the item: more like it. */
   | 'CLICKED'
+  /** The member dismissed the item: it is left out and counts against similar ones. */
   | 'DISMISSED';
 
 /** What to generate. */
@@ -220,32 +280,50 @@ export type HealthProfileInput = {
 
 /** Who wrote a chat message. */
 export type MessageRole =
+  /** Written by the AI model (always labelled as AI-generated). */
   | 'ASSISTANT'
+  /** Written by the person. */
   | 'USER';
 
 /** What a healthcare mission is about. */
 export type MissionCategory =
+  /** A workout a day. */
   | 'EXERCISE'
+  /** Drinking enough water. */
   | 'HYDRATION'
+  /** Meditation and breathing. */
   | 'MINDFULNESS'
+  /** Eating well. */
   | 'NUTRITION'
+  /** Sleeping enough, at regular hours. */
   | 'SLEEP'
+  /** Walking a number of steps a day. */
   | 'STEPS';
 
 /** Where a mission stands. */
 export type MissionStatus =
+  /** Given up by the member. */
   | 'ABANDONED'
+  /** Running: check in once a day. */
   | 'ACTIVE'
+  /** Every day of the mission was on target. */
   | 'COMPLETED'
+  /** Its last day has passed without every day on target. */
   | 'EXPIRED'
+  /** Stopped because the HEALTH_DATA consent was withdrawn; granting it again resumes it. */
   | 'PAUSED';
 
 /** Where an influencer model stands. */
 export type ModelStatus =
+  /** Retired by its organization; kept for the record. */
   | 'ARCHIVED'
+  /** Created, never trained: it cannot chat or generate yet. */
   | 'DRAFT'
+  /** Its latest training failed and it has no version to use. */
   | 'FAILED'
+  /** Has an active version: it chats and generates content. */
   | 'READY'
+  /** A training job is queued or running. */
   | 'TRAINING';
 
 /** The influencer's character. */
@@ -268,30 +346,46 @@ export type PersonaInput = {
 
 /** Personal-data fields that staff may reveal unmasked, with a logged reason. */
 export type PersonalField =
+  /** The email address. */
   | 'EMAIL'
+  /** The name. */
   | 'NAME'
+  /** The phone number. */
   | 'PHONE';
 
 /** Kinds of personal data found and redacted in text. */
 export type PiiType =
+  /** A bank account number, replaced by [ACCOUNT]. */
   | 'BANK_ACCOUNT'
+  /** A payment card number (Luhn-checked), replaced by [CARD]. */
   | 'CARD_NUMBER'
+  /** An email address, replaced by [EMAIL]. */
   | 'EMAIL'
+  /** An IPv4 or IPv6 address, replaced by [IP]. */
   | 'IP_ADDRESS'
+  /** A passport number, replaced by [PASSPORT]. */
   | 'PASSPORT_NUMBER'
+  /** A Korean mobile or landline number, replaced by [PHONE]. */
   | 'PHONE'
+  /** A resident registration number, replaced by [RRN]. */
   | 'RESIDENT_REGISTRATION_NUMBER';
 
 /** Where a policy version stands in time. */
 export type PolicyStatus =
+  /** The policy in effect now. */
   | 'EFFECTIVE'
+  /** Published, not yet in effect. */
   | 'SCHEDULED'
+  /** Replaced by a later version. */
   | 'SUPERSEDED';
 
 /** Whom a privacy contact serves as. */
 export type PrivacyContactRole =
+  /** Where requests to see, correct or delete personal data are received. */
   | 'ACCESS_REQUEST_DESK'
+  /** The person responsible for privacy. */
   | 'CHIEF_PRIVACY_OFFICER'
+  /** A manager of privacy work. */
   | 'PRIVACY_MANAGER';
 
 /** Content to publish. */
@@ -322,27 +416,40 @@ export type PublishPrivacyPolicyInput = {
 
 /** Where a purge run stands. */
 export type PurgeRunStatus =
+  /** Stopped by an error; the counts so far are kept and the job retries. */
   | 'FAILED'
+  /** Deleting (or counting, for a dry run). */
   | 'RUNNING'
+  /** Finished; the counts are final. */
   | 'SUCCEEDED';
 
 /** What to recommend. */
 export type RecommendationKind =
+  /** Published content. */
   | 'CONTENT'
+  /** Mission templates. */
   | 'MISSION'
+  /** Products of the catalogue. */
   | 'PRODUCT';
 
 /** What happens when a retention period ends. */
 export type RetentionAction =
+  /** The data is kept without anything that identifies the person. */
   | 'ANONYMIZE'
+  /** The data is deleted. */
   | 'DELETE'
+  /** The data is moved to separate storage, kept only as long as a law requires. */
   | 'SEPARATE';
 
 /** The event a retention period is counted from. */
 export type RetentionTrigger =
+  /** Counted from when the data was collected. */
   | 'COLLECTED'
+  /** Counted from when the consent it depends on was withdrawn. */
   | 'CONSENT_WITHDRAWN'
+  /** Counted from when the model was trained on it. */
   | 'MODEL_TRAINED'
+  /** Counted from when the account was closed. */
   | 'WITHDRAWAL';
 
 /** A review of your purchase. */
@@ -355,11 +462,15 @@ export type ReviewInput = {
   text?: string | null | undefined;
 };
 
-/** What an account may do (SPEC section 1). */
+/** What an account may do. */
 export type Role =
+  /** Platform staff: reads accounts masked, manages roles, organizations and jobs. */
   | 'ADMIN'
+  /** A person working for an organization: manages its datasets, models, content, products and API keys. */
   | 'ENTERPRISE'
+  /** A person using the service for themselves. */
   | 'MEMBER'
+  /** Platform staff for privacy work: data-subject requests, the access log, purges, legal holds, privacy policies. */
   | 'PRIVACY_OFFICER';
 
 /** A message to a model. */
@@ -408,15 +519,22 @@ export type TrainModelInput = {
 
 /** Where a model is trained. */
 export type TrainingBackend =
+  /** Trained by the platform's own workers (a retrieval model over the redacted records). */
   | 'LOCAL'
+  /** Trained on RunPod's serverless GPUs; available when the platform has a RunPod endpoint configured. */
   | 'RUNPOD';
 
 /** Where a training job stands. */
 export type TrainingJobStatus =
+  /** Stopped by cancelTrainingJob. */
   | 'CANCELLED'
+  /** Gave up after its retries; error says why. */
   | 'FAILED'
+  /** Waiting for a worker. */
   | 'QUEUED'
+  /** Being trained; progress moves from 0 to 1. */
   | 'RUNNING'
+  /** Done: a new model version was made and activated. */
   | 'SUCCEEDED';
 
 /** Changes to a model; absent fields stay as they are. */
@@ -457,7 +575,9 @@ export type UserFilter = {
 
 /** Whether the account is open. */
 export type UserStatus =
+  /** The account is open. */
   | 'ACTIVE'
+  /** The person closed the account; their personal data is erased. */
   | 'WITHDRAWN';
 
 export type AccountsWhoAmIQueryVariables = Exact<{ [key: string]: never; }>;
@@ -692,7 +812,7 @@ export type CheckInMissionMutationVariables = Exact<{
 }>;
 
 
-export type CheckInMissionMutation = { checkInMission: { id: string, status: MissionStatus, progress: number, streakDays: number, checkIns: Array<{ date: string, value: number, note: string | null }>, coaching: { text: string, aiGenerated: boolean, disclosure: string, kind: ContentKind } | null } };
+export type CheckInMissionMutation = { checkInMission: { id: string, status: MissionStatus, progress: number, daysOnTarget: number, streakDays: number, checkIns: Array<{ date: string, value: number, note: string | null }>, coaching: { text: string, aiGenerated: boolean, disclosure: string, kind: ContentKind } | null } };
 
 export type AbandonMissionMutationVariables = Exact<{
   id: string | number;
@@ -706,7 +826,7 @@ export type MissionByIdQueryVariables = Exact<{
 }>;
 
 
-export type MissionByIdQuery = { mission: { id: string, status: MissionStatus, progress: number, streakDays: number, startDate: string, endDate: string, checkIns: Array<{ date: string, value: number }> } | null };
+export type MissionByIdQuery = { mission: { id: string, status: MissionStatus, progress: number, daysOnTarget: number, streakDays: number, startDate: string, endDate: string, checkIns: Array<{ date: string, value: number }> } | null };
 
 export type MyHealthQueryVariables = Exact<{
   status?: MissionStatus | null | undefined;
@@ -1036,9 +1156,9 @@ export const UpdateHealthProfileDocument = {"kind":"Document","definitions":[{"k
 export const CreateMissionTemplateDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateMissionTemplate"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateMissionTemplateInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createMissionTemplate"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"title"}},{"kind":"Field","name":{"kind":"Name","value":"category"}},{"kind":"Field","name":{"kind":"Name","value":"targetValue"}},{"kind":"Field","name":{"kind":"Name","value":"unit"}},{"kind":"Field","name":{"kind":"Name","value":"durationDays"}},{"kind":"Field","name":{"kind":"Name","value":"organization"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"coach"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]}}]} as unknown as DocumentNode<CreateMissionTemplateMutation, CreateMissionTemplateMutationVariables>;
 export const MissionTemplatesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"MissionTemplates"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"category"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"MissionCategory"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"missionTemplates"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"category"},"value":{"kind":"Variable","name":{"kind":"Name","value":"category"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"title"}},{"kind":"Field","name":{"kind":"Name","value":"category"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]} as unknown as DocumentNode<MissionTemplatesQuery, MissionTemplatesQueryVariables>;
 export const StartMissionDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"StartMission"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"templateId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"startMission"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"templateId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"templateId"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"startDate"}},{"kind":"Field","name":{"kind":"Name","value":"endDate"}},{"kind":"Field","name":{"kind":"Name","value":"progress"}},{"kind":"Field","name":{"kind":"Name","value":"streakDays"}},{"kind":"Field","name":{"kind":"Name","value":"template"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]}}]} as unknown as DocumentNode<StartMissionMutation, StartMissionMutationVariables>;
-export const CheckInMissionDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CheckInMission"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CheckInInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"checkInMission"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"progress"}},{"kind":"Field","name":{"kind":"Name","value":"streakDays"}},{"kind":"Field","name":{"kind":"Name","value":"checkIns"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"date"}},{"kind":"Field","name":{"kind":"Name","value":"value"}},{"kind":"Field","name":{"kind":"Name","value":"note"}}]}},{"kind":"Field","name":{"kind":"Name","value":"coaching"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"text"}},{"kind":"Field","name":{"kind":"Name","value":"aiGenerated"}},{"kind":"Field","name":{"kind":"Name","value":"disclosure"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}}]}}]}}]}}]} as unknown as DocumentNode<CheckInMissionMutation, CheckInMissionMutationVariables>;
+export const CheckInMissionDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CheckInMission"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CheckInInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"checkInMission"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"progress"}},{"kind":"Field","name":{"kind":"Name","value":"daysOnTarget"}},{"kind":"Field","name":{"kind":"Name","value":"streakDays"}},{"kind":"Field","name":{"kind":"Name","value":"checkIns"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"date"}},{"kind":"Field","name":{"kind":"Name","value":"value"}},{"kind":"Field","name":{"kind":"Name","value":"note"}}]}},{"kind":"Field","name":{"kind":"Name","value":"coaching"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"text"}},{"kind":"Field","name":{"kind":"Name","value":"aiGenerated"}},{"kind":"Field","name":{"kind":"Name","value":"disclosure"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}}]}}]}}]}}]} as unknown as DocumentNode<CheckInMissionMutation, CheckInMissionMutationVariables>;
 export const AbandonMissionDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"AbandonMission"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"abandonMission"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}}]}}]}}]} as unknown as DocumentNode<AbandonMissionMutation, AbandonMissionMutationVariables>;
-export const MissionByIdDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"MissionById"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"mission"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"progress"}},{"kind":"Field","name":{"kind":"Name","value":"streakDays"}},{"kind":"Field","name":{"kind":"Name","value":"startDate"}},{"kind":"Field","name":{"kind":"Name","value":"endDate"}},{"kind":"Field","name":{"kind":"Name","value":"checkIns"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"date"}},{"kind":"Field","name":{"kind":"Name","value":"value"}}]}}]}}]}}]} as unknown as DocumentNode<MissionByIdQuery, MissionByIdQueryVariables>;
+export const MissionByIdDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"MissionById"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"mission"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"progress"}},{"kind":"Field","name":{"kind":"Name","value":"daysOnTarget"}},{"kind":"Field","name":{"kind":"Name","value":"streakDays"}},{"kind":"Field","name":{"kind":"Name","value":"startDate"}},{"kind":"Field","name":{"kind":"Name","value":"endDate"}},{"kind":"Field","name":{"kind":"Name","value":"checkIns"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"date"}},{"kind":"Field","name":{"kind":"Name","value":"value"}}]}}]}}]}}]} as unknown as DocumentNode<MissionByIdQuery, MissionByIdQueryVariables>;
 export const MyHealthDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"MyHealth"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"status"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"MissionStatus"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"me"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"healthProfile"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"heightCm"}},{"kind":"Field","name":{"kind":"Name","value":"weightKg"}},{"kind":"Field","name":{"kind":"Name","value":"goals"}}]}},{"kind":"Field","name":{"kind":"Name","value":"missions"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"status"},"value":{"kind":"Variable","name":{"kind":"Name","value":"status"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}}]}}]}}]}}]} as unknown as DocumentNode<MyHealthQuery, MyHealthQueryVariables>;
 export const UserHealthDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"UserHealth"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"user"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"healthProfile"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"heightCm"}}]}}]}}]}}]} as unknown as DocumentNode<UserHealthQuery, UserHealthQueryVariables>;
 export const CreateModelDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateModel"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateModelInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createModel"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"persona"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"displayName"}},{"kind":"Field","name":{"kind":"Name","value":"language"}},{"kind":"Field","name":{"kind":"Name","value":"catchphrases"}},{"kind":"Field","name":{"kind":"Name","value":"brandValues"}}]}},{"kind":"Field","name":{"kind":"Name","value":"organization"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]}}]} as unknown as DocumentNode<CreateModelMutation, CreateModelMutationVariables>;

@@ -144,7 +144,7 @@ describe('computeProgress', () => {
       days({ '2026-11-01': 10, '2026-11-02': 10, '2026-11-04': 10, '2026-11-05': 10 }),
       10, start, end, 7, '2026-11-05',
     );
-    expect(result).toEqual({ daysOnTarget: 4, progress: 0.5714, streakDays: 2, status: 'ACTIVE' });
+    expect(result).toEqual({ daysOnTarget: 4, progress: 4 / 7, streakDays: 2, status: 'ACTIVE' });
   });
 
   it('given an off-target day in the middle, when computed, then it breaks the streak', () => {
@@ -152,7 +152,7 @@ describe('computeProgress', () => {
       days({ '2026-11-01': 10, '2026-11-02': 9, '2026-11-03': 11 }),
       10, start, end, 7, '2026-11-03',
     );
-    expect(result).toEqual({ daysOnTarget: 2, progress: 0.2857, streakDays: 1, status: 'ACTIVE' });
+    expect(result).toEqual({ daysOnTarget: 2, progress: 2 / 7, streakDays: 1, status: 'ACTIVE' });
   });
 
   it('given the latest check-in is off target, when computed, then the streak is 0', () => {
@@ -160,7 +160,7 @@ describe('computeProgress', () => {
       days({ '2026-11-01': 10, '2026-11-02': 10, '2026-11-03': 3 }),
       10, start, end, 7, '2026-11-03',
     );
-    expect(result).toEqual({ daysOnTarget: 2, progress: 0.2857, streakDays: 0, status: 'ACTIVE' });
+    expect(result).toEqual({ daysOnTarget: 2, progress: 2 / 7, streakDays: 0, status: 'ACTIVE' });
   });
 
   it('given unsorted check-ins, when computed, then the streak is taken from the latest date', () => {
@@ -186,17 +186,17 @@ describe('computeProgress', () => {
 
   it('given the day after the end and days missing, when computed, then it is EXPIRED', () => {
     const result = computeProgress(days({ '2026-11-01': 10, '2026-11-07': 10 }), 10, start, end, 7, '2026-11-08');
-    expect(result).toEqual({ daysOnTarget: 2, progress: 0.2857, streakDays: 1, status: 'EXPIRED' });
+    expect(result).toEqual({ daysOnTarget: 2, progress: 2 / 7, streakDays: 1, status: 'EXPIRED' });
   });
 
-  it('given one of three days on target, when computed, then progress is rounded to 0.3333', () => {
+  it('given one of three days on target, when computed, then progress is exactly 1/3 (not rounded)', () => {
     const result = computeProgress(days({ '2026-11-01': 10 }), 10, start, '2026-11-03', 3, '2026-11-01');
-    expect(result.progress).toBe(0.3333);
+    expect(result.progress).toBe(1 / 3);
   });
 
-  it('given two of three days on target, when computed, then progress is rounded to 0.6667', () => {
+  it('given two of three days on target, when computed, then progress is exactly 2/3 (not rounded)', () => {
     const result = computeProgress(days({ '2026-11-01': 10, '2026-11-02': 10 }), 10, start, '2026-11-03', 3, '2026-11-02');
-    expect(result.progress).toBe(0.6667);
+    expect(result.progress).toBe(2 / 3);
   });
 
   it('given a repeated date, when computed, then the later value replaces the earlier one', () => {
@@ -212,6 +212,6 @@ describe('computeProgress', () => {
       days({ '2026-10-31': 10, '2026-11-01': 10, '2026-11-08': 10 }),
       10, start, end, 7, '2026-11-08',
     );
-    expect(result).toEqual({ daysOnTarget: 1, progress: 0.1429, streakDays: 1, status: 'EXPIRED' });
+    expect(result).toEqual({ daysOnTarget: 1, progress: 1 / 7, streakDays: 1, status: 'EXPIRED' });
   });
 });

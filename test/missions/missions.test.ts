@@ -80,7 +80,7 @@ describe('missions', () => {
     const first = await server.gql(CheckInMissionDocument, { input: { missionId, date: today, value: 8000, note: '비가 왔어요' } }, { token: member.token });
     expect(first.data!.checkInMission).toMatchObject({ status: 'ACTIVE', progress: 0, streakDays: 0 });
     const second = await server.gql(CheckInMissionDocument, { input: { missionId, date: today, value: 12000 } }, { token: member.token });
-    expect(second.data!.checkInMission).toMatchObject({ progress: 0.3333, streakDays: 1, checkIns: [{ date: today, value: 12000, note: null }] });
+    expect(second.data!.checkInMission).toMatchObject({ progress: 1 / 3, daysOnTarget: 1, streakDays: 1, checkIns: [{ date: today, value: 12000, note: null }] });
     const coaching = second.data!.checkInMission.coaching!;
     expect(coaching).toMatchObject({ aiGenerated: true, disclosure: 'AI가 생성한 콘텐츠입니다', kind: 'COACHING' });
     expect(coaching.text).not.toMatch(/12000|12,000/);
@@ -110,7 +110,7 @@ describe('missions', () => {
     const t = await template(1, false);
     const started = await server.gql(StartMissionDocument, { templateId: t.id }, { token: member.token });
     const done = await server.gql(CheckInMissionDocument, { input: { missionId: started.data!.startMission.id, date: seoulDate(new Date()), value: 10000 } }, { token: member.token });
-    expect(done.data!.checkInMission).toMatchObject({ status: 'COMPLETED', progress: 1, streakDays: 1, coaching: null });
+    expect(done.data!.checkInMission).toMatchObject({ status: 'COMPLETED', progress: 1, daysOnTarget: 1, streakDays: 1, coaching: null });
     const listed = await server.gql(MyHealthDocument, { status: 'COMPLETED' }, { token: member.token });
     expect(listed.data!.me!.missions.map((m) => m.id)).toEqual([started.data!.startMission.id]);
   });

@@ -94,7 +94,7 @@ export interface MissionProgress {
  * outside startDate..endDate (inclusive) are ignored. A day is on target when
  * value >= targetValue.
  * - daysOnTarget: distinct mission days on target.
- * - progress: daysOnTarget / durationDays rounded to 4 decimals (1/3 -> 0.3333).
+ * - progress: daysOnTarget / durationDays, exact (1/3 is 0.333..., not rounded: a client rounds for display).
  * - streakDays: consecutive calendar days on target ending at the latest check-in
  *   date; 0 when there is no check-in or the latest one is not on target.
  * - status: COMPLETED when daysOnTarget === durationDays; otherwise EXPIRED when
@@ -130,7 +130,7 @@ export function computeProgress(
   let streakDays = 0;
   for (let d = latest; d !== null && d >= startDate && onTarget(d); d = addDays(d, -1)) streakDays++;
 
-  const progress = Math.round((daysOnTarget / durationDays) * 10000) / 10000;
+  const progress = daysOnTarget / durationDays;
   const status = daysOnTarget === durationDays ? 'COMPLETED' : today > endDate ? 'EXPIRED' : 'ACTIVE';
   return { daysOnTarget, progress, streakDays, status };
 }

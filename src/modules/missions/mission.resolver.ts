@@ -59,9 +59,14 @@ export class MissionResolver {
     return (await ctx.services.missions.view(ctx, mission)).status;
   }
 
-  @FieldResolver(() => Float, { description: '0 to 1: days on target over durationDays.' })
+  @FieldResolver(() => Float, { description: '0 to 1: daysOnTarget divided by durationDays, exact (not rounded; round it for display).' })
   async progress(@Root() mission: Mission, @Ctx() ctx: Context) {
     return (await ctx.services.missions.view(ctx, mission)).progress.progress;
+  }
+
+  @FieldResolver(() => Int, { description: 'Days of the mission whose check-in reached the target so far.' })
+  async daysOnTarget(@Root() mission: Mission, @Ctx() ctx: Context) {
+    return (await ctx.services.missions.view(ctx, mission)).progress.daysOnTarget;
   }
 
   @FieldResolver(() => Int, { description: 'Consecutive days on target up to the latest check-in.' })
