@@ -1,5 +1,6 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { Client } from 'pg';
 import type { Logger } from 'pino';
 import { OutboxMessage } from '../src/db/outbox.entity';
 
@@ -45,15 +46,25 @@ export function enqueue<Q extends keyof JobPayloads>(em: EntityManager, queue: Q
   return em.create(OutboxMessage, { queue, payload: payload as Record<string, unknown> });
 }
 
+/** The channel an insert into the outbox notifies at commit (the trigger is in the migrations). */
+export const OUTBOX_CHANNEL = 'outbox';
+
 /**
  * Moves committed outbox rows to BullMQ. The row id is the job id, so a row
  * relayed twice (a crash between add and mark) is still one job; SKIP LOCKED
- * lets several relays run side by side.
+ * lets several relays run side by side. It relays at once after a commit
+ * (PostgreSQL LISTEN/NOTIFY: the notification is sent when the inserting
+ * transaction commits, never for a rollback); the poll is the safety net for
+ * a missed notification or a lost listening connection.
  */
 export class OutboxRelay {
   private readonly queues = new Map<string, Queue>();
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<number> | null = null;
+  private stopped = true;
+  private again = false;
+  private listener: Client | null = null;
+  private relistenTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly orm: MikroORM, private readonly connection: ConnectionOptions, private readonly log: Logger, private readonly batchSize = 100) {}
 
@@ -81,24 +92,79 @@ export class OutboxRelay {
   }
 
   start(intervalMs = 500): void {
-    const tick = async () => {
-      try {
-        this.running = this.relayOnce();
-        const relayed = await this.running;
-        if (relayed > 0) this.log.debug({ relayed }, 'outbox relayed');
-      } catch (error) {
-        this.log.warn({ err: error }, 'outbox relay failed; will retry');
-      } finally {
-        this.running = null;
-        if (this.timer) this.timer = setTimeout(tick, intervalMs);
-      }
+    this.stopped = false;
+    this.intervalMs = intervalMs;
+    this.schedule(0);
+    void this.listen();
+  }
+
+  private intervalMs = 500;
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), delayMs);
+  }
+
+  private async tick(): Promise<void> {
+    this.timer = null;
+    this.again = false;
+    try {
+      this.running = this.relayOnce();
+      const relayed = await this.running;
+      if (relayed > 0) this.log.debug({ relayed }, 'outbox relayed');
+      // A full batch: more are waiting.
+      if (relayed >= this.batchSize) this.again = true;
+    } catch (error) {
+      this.log.warn({ err: error }, 'outbox relay failed; will retry');
+    } finally {
+      this.running = null;
+      this.schedule(this.again ? 0 : this.intervalMs);
+    }
+  }
+
+  /** A commit added rows: relay now (or right after the pass under way). */
+  private wake(): void {
+    if (this.stopped) return;
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  private async listen(): Promise<void> {
+    if (this.stopped) return;
+    const client = new Client({ connectionString: this.orm.config.getClientUrl() });
+    this.listener = client;
+    const relisten = () => {
+      if (this.listener !== client) return;
+      this.listener = null;
+      void client.end().catch(() => undefined);
+      if (!this.stopped) this.relistenTimer = setTimeout(() => void this.listen(), 5000);
     };
-    this.timer = setTimeout(tick, 0);
+    client.on('notification', () => this.wake());
+    client.on('error', (error) => {
+      this.log.warn({ err: error }, 'outbox listener lost; polling until it is back');
+      relisten();
+    });
+    client.on('end', relisten);
+    try {
+      await client.connect();
+      await client.query(`listen ${OUTBOX_CHANNEL}`);
+      // Rows committed while no one listened.
+      this.wake();
+    } catch (error) {
+      this.log.warn({ err: error }, 'outbox listener could not start; polling until it can');
+      relisten();
+    }
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.relistenTimer) clearTimeout(this.relistenTimer);
     this.timer = null;
+    const listener = this.listener;
+    this.listener = null;
+    await listener?.end().catch(() => undefined);
     await this.running?.catch(() => 0);
     await Promise.all([...this.queues.values()].map((q) => q.close()));
   }

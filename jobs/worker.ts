@@ -13,6 +13,8 @@ import { failValidation, validateDataset } from '../src/modules/datasets/dataset
 import { failTraining, runTraining } from '../src/modules/models/training';
 import { executePurge } from '../src/modules/retention/purge';
 import { PurgeRun } from '../src/modules/retention/retention.entity';
+import { MasterKeys } from '../src/privacy/key-ring';
+import { ObjectKeys } from '../src/privacy/object-keys';
 import { Storage } from '../src/storage/storage';
 import { OutboxRelay, QUEUES, redisConnection, type JobPayloads } from './queues';
 
@@ -20,7 +22,7 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
-export async function startWorker(config: Readonly<Config>, options: { orm?: MikroORM; log?: Logger; relayIntervalMs?: number; s3Endpoint?: string } = {}): Promise<RunningWorker> {
+export async function startWorker(config: Readonly<Config>, options: { orm?: MikroORM; log?: Logger; relayIntervalMs?: number; s3Endpoint?: string; storage?: Storage } = {}): Promise<RunningWorker> {
   const log = options.log ?? createLogger(config);
   const orm = options.orm ?? (await openOrm(config));
   const connection = redisConnection(config.redisUrl);
@@ -46,18 +48,19 @@ export async function startWorker(config: Readonly<Config>, options: { orm?: Mik
 
   const endpoint = options.s3Endpoint ?? config.s3.endpoint;
   if (!endpoint) throw new Error('The worker needs S3_ENDPOINT (npm start passes the local one)');
-  const storage = new Storage({ ...config.s3, endpoint });
+  const storage = options.storage ?? new Storage({ ...config.s3, endpoint });
+  const objectKeys = new ObjectKeys(new MasterKeys(config));
   const datasetValidation = new Worker<JobPayloads['dataset-validation']>(QUEUES.datasetValidation, processor(QUEUES.datasetValidation, async (job) => ({
-    status: await validateDataset(orm, storage, job.data.datasetId),
+    status: await validateDataset(orm, storage, objectKeys, job.data.datasetId),
   })), { connection, concurrency: 2 });
   datasetValidation.on('failed', (job) => {
     // Out of retries: the dataset must not stay VALIDATING for ever.
-    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) void failValidation(orm, storage, job.data.datasetId).catch((error) => log.error({ err: error }, 'could not mark validation failed'));
+    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) void failValidation(orm, storage, objectKeys, job.data.datasetId).catch((error) => log.error({ err: error }, 'could not mark validation failed'));
   });
 
   // Training is CPU-bound: one at a time per worker process; run more workers to train more.
   const training = new Worker<JobPayloads['training']>(QUEUES.training, processor(QUEUES.training, async (job) => ({
-    status: await runTraining(orm, storage, log, job.data.trainingJobId, { runpod: config.runpod }),
+    status: await runTraining(orm, storage, log, job.data.trainingJobId, { runpod: config.runpod, keys: objectKeys }),
   })), { connection, concurrency: 1, lockDuration: 120_000 });
   training.on('failed', (job, error) => {
     // An UnrecoverableError (e.g. RunPod refused the API key) is not retried: it is the last attempt.
@@ -102,7 +105,7 @@ export async function startWorker(config: Readonly<Config>, options: { orm?: Mik
     async close() {
       await relay.stop();
       await Promise.all(workers.map((w) => w.close()));
-      storage.destroy();
+      if (!options.storage) storage.destroy();
       if (!options.orm) await orm.close(true);
     },
   };

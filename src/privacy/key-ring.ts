@@ -19,11 +19,20 @@ export class MasterKeys {
 
   unwrap(row: SubjectKey): Buffer | null {
     if (!row.wrappedKey) return null;
-    const master = row.keyVersion === this.config.masterKey.version
+    return this.unwrapWith(wrapAad(row.subjectId), row.wrappedKey, row.keyVersion);
+  }
+
+  /** Wraps a data key that is not a subject's (an object key): `aad` names its owner, so wrapped keys cannot be swapped between rows or tables. */
+  wrapWith(aad: string, dataKey: Buffer): Buffer {
+    return seal(this.config.masterKey.key, dataKey, aad);
+  }
+
+  unwrapWith(aad: string, wrapped: Buffer, keyVersion: number): Buffer {
+    const master = keyVersion === this.config.masterKey.version
       ? this.config.masterKey.key
-      : this.config.retiredMasterKeys.get(row.keyVersion);
-    if (!master) throw new Error(`Master key version ${row.keyVersion} is not configured (MASTER_KEYS_RETIRED)`);
-    return open(master, row.wrappedKey, wrapAad(row.subjectId));
+      : this.config.retiredMasterKeys.get(keyVersion);
+    if (!master) throw new Error(`Master key version ${keyVersion} is not configured (MASTER_KEYS_RETIRED)`);
+    return open(master, wrapped, aad);
   }
 }
 

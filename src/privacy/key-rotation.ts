@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MasterKeys } from './key-ring';
+import { ObjectKeys } from './object-keys';
 import type { SubjectKey } from './subject-key.entity';
 
 /**
@@ -23,6 +24,7 @@ export async function rotateMasterKey(em: EntityManager, master: MasterKeys, bat
       return rows.length;
     });
     rewrapped += done;
-    if (done < batchSize) return rewrapped;
+    // Objects' keys (datasets, model artifacts) are wrapped by the same master key.
+    if (done < batchSize) return rewrapped + (await new ObjectKeys(master).rotate(em, batchSize));
   }
 }

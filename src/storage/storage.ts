@@ -1,6 +1,9 @@
 import type { Readable } from 'node:stream';
-import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CopyObjectCommand, CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Config } from '../config';
 
@@ -48,14 +51,39 @@ export class Storage {
 
   /** The object's size, or null when there is none. */
   async size(key: string): Promise<number | null> {
+    return (await this.head(key))?.size ?? null;
+  }
+
+  /** The object's size and ETag, or null when there is none. */
+  async head(key: string): Promise<{ size: number; etag: string | null } | null> {
     try {
       const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return out.ContentLength ?? 0;
+      return { size: out.ContentLength ?? 0, etag: out.ETag ?? null };
     } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      if (status === 404 || (error as Error).name === 'NotFound' || (error as Error).name === 'NoSuchKey') return null;
+      if (isMissing(error)) return null;
       throw error;
     }
+  }
+
+  /** Copies inside the bucket (server-side); false when the source is missing. */
+  async copy(from: string, to: string): Promise<boolean> {
+    try {
+      await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: to, CopySource: `${this.bucket}/${from.split('/').map(encodeURIComponent).join('/')}` }));
+      return true;
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Every object under a prefix, a page at a time. */
+  async *list(prefix: string): AsyncGenerator<{ key: string; size: number; lastModified: Date | null }> {
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token, MaxKeys: 1000 }));
+      for (const object of page.Contents ?? []) if (object.Key) yield { key: object.Key, size: object.Size ?? 0, lastModified: object.LastModified ?? null };
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
   }
 
   async stream(key: string): Promise<Readable> {
@@ -80,7 +108,25 @@ export class Storage {
     return getSignedUrl(this.client, new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentType: contentType }), { expiresIn: expiresInSeconds });
   }
 
+  /**
+   * A pre-signed POST policy (browser form upload) for exactly this key, at most maxBytes:
+   * S3 refuses a larger body (content-length-range) and any other key.
+   */
+  async presignPost(key: string, maxBytes: number, expiresInSeconds: number): Promise<{ url: string; fields: Record<string, string> }> {
+    // The package pins its own copy of client-s3 (an older minor); it only reads the client's config.
+    const client = this.client as unknown as Parameters<typeof createPresignedPost>[0];
+    return createPresignedPost(client, {
+      Bucket: this.bucket, Key: key, Expires: expiresInSeconds, Conditions: [['content-length-range', 1, maxBytes]],
+    });
+  }
+
   destroy(): void {
     this.client.destroy();
   }
+}
+
+function isMissing(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const name = (error as Error).name;
+  return status === 404 || name === 'NotFound' || name === 'NoSuchKey';
 }

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { startWorker, type RunningWorker } from '../../jobs/worker';
 import { Role } from '../../src/auth/roles';
+import { Dataset } from '../../src/modules/datasets/dataset.entity';
+import { readRedactedRecords } from '../../src/modules/datasets/redacted-copy';
+import { ObjectKeys } from '../../src/privacy/object-keys';
 import {
   CompleteDatasetUploadDocument, CreateApiKeyDocument, CreateDatasetDocument, DatasetByIdDocument, DeleteDatasetDocument,
   OrganizationDatasetsDocument, type CreateDatasetInput,
@@ -35,8 +38,12 @@ async function settled(id: string, token = owner.token) {
   throw new Error('validation did not finish');
 }
 
-const objectExists = async (key: string) => (await server.app.storage.size(key)) !== null;
-const keysOf = (id: string) => [`datasets/${owner.organizationId}/${id}/original`, `datasets/${owner.organizationId}/${id}/redacted.jsonl`];
+/** Every object under the dataset's prefix, from the bucket listing. */
+async function objectsOf(id: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const object of server.app.storage.list(`datasets/${owner.organizationId}/${id}/`)) keys.push(object.key);
+  return keys;
+}
 
 const CSV = [
   'question,answer',
@@ -57,12 +64,18 @@ describe('inline datasets', () => {
     expect(dataset.preview.map((r) => r.answer)).toEqual(['보통 2~3일 걸립니다. 문의는 [EMAIL] 로 주세요.', '네, 7일 이내 가능합니다. 담당자 [PHONE]']);
     expect(dataset.createdBy).toEqual({ id: owner.userId });
 
-    const [raw, redacted] = keysOf(dataset.id);
-    const copy = (await server.app.storage.getBuffer(redacted)).toString('utf8');
-    expect(copy).not.toContain('help@aimex.example');
-    expect(copy).not.toContain('010-1234-5678');
-    expect(copy.trim().split('\n').map((l) => JSON.parse(l))[0]).toEqual({ question: '배송은 얼마나 걸리나요?', answer: '보통 2~3일 걸립니다. 문의는 [EMAIL] 로 주세요.' });
-    expect(await objectExists(raw)).toBe(true);
+    // The original is gone; what stays is the redacted copy, encrypted under the dataset's key.
+    const objects = await objectsOf(dataset.id);
+    expect(objects).toEqual([expect.stringMatching(/\/redacted-[0-9a-f]+$/)]);
+    const row = await server.app.orm.em.fork().findOneOrFail(Dataset, dataset.id);
+    expect(row).toMatchObject({ rawKey: null, uploadKey: null, redactedKey: objects[0] });
+    const stored = await server.app.storage.getBuffer(objects[0]);
+    expect(stored.subarray(0, 4).toString('ascii')).toBe('AXS1');
+    expect(stored.toString('utf8')).not.toContain('배송은');
+    const records = [];
+    for await (const record of readRedactedRecords(server.app.orm.em.fork(), server.app.storage, new ObjectKeys(server.app.services.master), row)) records.push(record);
+    expect(records[0]).toEqual({ question: '배송은 얼마나 걸리나요?', answer: '보통 2~3일 걸립니다. 문의는 [EMAIL] 로 주세요.' });
+    expect(JSON.stringify(records)).not.toMatch(/help@aimex\.example|010-1234-5678/);
   });
 
   it('given a QA_CONVERSATION set with no QA pair, then INVALID with an issue and its files destroyed', async () => {
@@ -73,7 +86,7 @@ describe('inline datasets', () => {
     expect(dataset.qaPairCount).toBe(0);
     expect(dataset.issues.map((i) => i.message).join(' ')).toMatch(/question-answer pair/);
     expect(dataset.rawDeletedAt).not.toBeNull();
-    for (const key of keysOf(dataset.id)) expect(await objectExists(key)).toBe(false);
+    expect(await objectsOf(dataset.id)).toEqual([]);
   });
 
   it('given the same text as GENERAL_TEXT, then READY with text records', async () => {
@@ -149,7 +162,7 @@ describe('uploads through a pre-signed URL', () => {
     const { uploadUrl, dataset } = created.data!.createDataset;
     await fetch(uploadUrl!, { method: 'PUT', body: 'x'.repeat(64 * 1024 + 1) });
     expectError(await server.gql(CompleteDatasetUploadDocument, { id: dataset.id }, { token: owner.token }), 'PAYLOAD_TOO_LARGE');
-    expect(await objectExists(keysOf(dataset.id)[0])).toBe(false);
+    expect(await objectsOf(dataset.id)).toEqual([]);
     expect((await server.gql(DatasetByIdDocument, { id: dataset.id }, { token: owner.token })).data!.dataset!.status).toBe('AWAITING_UPLOAD');
   });
 });
@@ -162,7 +175,7 @@ describe('deleteDataset', () => {
     const deleted = await server.gql(DeleteDatasetDocument, { id }, { token: owner.token });
     expect(deleted.data!.deleteDataset.status).toBe('DELETED');
     expect(deleted.data!.deleteDataset.rawDeletedAt).not.toBeNull();
-    for (const key of keysOf(id)) expect(await objectExists(key)).toBe(false);
+    expect(await objectsOf(id)).toEqual([]);
     const after = await server.gql(DatasetByIdDocument, { id }, { token: owner.token });
     expect(after.data!.dataset!.preview).toEqual([]);
   });

@@ -1,7 +1,9 @@
 import { startWorker, type RunningWorker } from '../../jobs/worker';
 import { type Config, ConfigError, loadConfig } from '../../src/config';
 import { RunPodClient } from '../../src/modules/models/runpod-client';
+import { readArtifact } from '../../src/modules/models/artifact-store';
 import { failTraining, runTraining } from '../../src/modules/models/training';
+import { ObjectKeys } from '../../src/privacy/object-keys';
 import {
   CancelTrainingJobDocument, CreateDatasetDocument, CreateModelDocument, DatasetByIdDocument, GenerateContentDocument, ModelByIdDocument,
   TrainingJobByIdDocument, TrainModelDocument,
@@ -197,10 +199,12 @@ describe('training on RunPod through a real worker', () => {
     const loaded = (await server.gql(ModelByIdDocument, { id: model.id }, { token: owner.token })).data!.model!;
     expect(loaded.status).toBe('READY');
     expect(loaded.activeVersion).toMatchObject({ version: 1, backend: 'RUNPOD', trainedOnDatasetIds: [dataset.id], metrics: { trainingExamples: 10, heldOutExamples: 1 } });
-    const artifactKey = `models/${owner.organizationId}/${model.id}/${jobId}.json`;
+    const artifactKey = `models/${owner.organizationId}/${model.id}/${jobId}.artifact`;
     expect(await server.app.storage.size(artifactKey)).toBe(loaded.activeVersion!.artifactSizeBytes);
     expect(loaded.activeVersion!.artifactSizeBytes).toBeGreaterThan(0);
-    const stored = JSON.parse((await server.app.storage.getBuffer(artifactKey)).toString('utf8'));
+    // Stored encrypted under the version's own key.
+    expect((await server.app.storage.getBuffer(artifactKey)).subarray(0, 4).toString('ascii')).toBe('AXS1');
+    const stored = JSON.parse((await readArtifact(server.app.orm.em.fork(), server.app.storage, new ObjectKeys(server.app.services.master), { artifactKey, trainingJobId: jobId })).toString('utf8'));
     expect(stored).toEqual((standIn.jobs.get(runpodId!)!.output as { artifact: unknown }).artifact);
 
     const reply = await server.gql(GenerateContentDocument, { input: { modelId: model.id, kind: 'REPLY', prompt: '환불 신청은 어떻게 해요?' } }, { token: owner.token });

@@ -1,26 +1,77 @@
 import { once } from 'node:events';
 import { createHash } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { open, seal } from '../../privacy/cipher';
+import { ObjectKeyOwner } from '../../privacy/object-key.entity';
+import type { KeyShredder, ObjectKeys } from '../../privacy/object-keys';
 import { redactPii } from '../../privacy/pii';
+import { putEncrypted } from '../../storage/encrypted';
 import type { Storage } from '../../storage/storage';
 import { Dataset, DatasetKind, DatasetStatus, type StoredRecord } from './dataset.entity';
-import { emptySummary, parseDataset } from './dataset-parsers';
-import { redactedKeyOf } from './dataset.service';
+import { type DatasetRecord as ParsedRecord, emptySummary, parseDataset } from './dataset-parsers';
+import { datasetObjectKey } from './dataset-objects';
 
 export const PREVIEW_RECORDS = 20;
 
+const previewAad = (datasetId: string) => `dataset-preview:${datasetId}`;
+
+export const sealPreview = (key: Buffer, datasetId: string, records: StoredRecord[]): Buffer | null =>
+  (records.length ? seal(key, Buffer.from(JSON.stringify(records), 'utf8'), previewAad(datasetId)) : null);
+
+export const openPreview = (key: Buffer, datasetId: string, sealed: Buffer): StoredRecord[] =>
+  JSON.parse(open(key, sealed, previewAad(datasetId)).toString('utf8')) as StoredRecord[];
+
+/** One parsed record with every field redacted; counts what was found into `pii`. The bench's baseline runs this too. */
+export function redactRecord(record: ParsedRecord, pii: Record<string, number>): StoredRecord {
+  const redacted: StoredRecord = {};
+  for (const field of ['question', 'answer', 'text'] as const) {
+    const value = record[field];
+    if (value === undefined) continue;
+    const result = redactPii(value);
+    redacted[field] = result.text;
+    for (const [type, count] of Object.entries(result.counts)) pii[type] = (pii[type] ?? 0) + (count ?? 0);
+  }
+  return redacted;
+}
+
 /**
- * Streams the original once: hashes it, parses it, redacts every record and
- * streams the redacted copy (JSON lines) back to S3. The model only ever sees
- * that copy. Idempotent: a dataset no longer VALIDATING is left alone, and a
- * retry rewrites the same redacted object. An INVALID dataset's files are
- * destroyed at once: nothing can use them, and they may hold personal data.
+ * Validates a dataset in two recorded steps, so a crash between them is
+ * finished by the next run (or the purge's sweep) instead of leaving an
+ * original behind:
+ *
+ * 1. stream the server-side original once (hash, parse, redact) into the
+ *    redacted copy, encrypted under the dataset's own key as it streams, and
+ *    record the verdict (counts, issues, the sealed preview, READY or
+ *    INVALID) while the dataset is still VALIDATING;
+ * 2. delete the original (a failed delete fails the job, which is retried),
+ *    and only then let the dataset become READY or INVALID. An INVALID
+ *    dataset's copy and key are destroyed with it.
+ *
+ * The model only ever sees the redacted copy. Idempotent: a dataset no longer
+ * VALIDATING is left alone, and a retry after step 1 only does step 2.
  */
-export async function validateDataset(orm: MikroORM, storage: Storage, datasetId: string): Promise<DatasetStatus | null> {
+export async function validateDataset(orm: MikroORM, storage: Storage, keys: ObjectKeys, datasetId: string): Promise<DatasetStatus | null> {
   const em = orm.em.fork();
   const dataset = await em.findOne(Dataset, datasetId);
-  if (!dataset || dataset.status !== DatasetStatus.VALIDATING || !dataset.rawKey) return null;
+  if (!dataset || dataset.status !== DatasetStatus.VALIDATING) return null;
+  if (!dataset.validationOutcome) await redactOriginal(em, storage, keys, dataset);
+  await finishValidation(em, storage, keys, dataset);
+  return dataset.status;
+}
+
+async function redactOriginal(em: EntityManager, storage: Storage, keys: ObjectKeys, dataset: Dataset): Promise<void> {
+  if (!dataset.rawKey) {
+    recordInvalid(dataset, 'The uploaded file is missing; upload it again');
+    await em.flush();
+    return;
+  }
+  const key = await keys.obtain(em, ObjectKeyOwner.DATASET, dataset.id);
+  // Named on the row before a byte is written: the sweep never sees it unowned, and a retry rewrites the same object.
+  if (!dataset.redactedKey) {
+    dataset.redactedKey = datasetObjectKey(dataset, 'redacted');
+    await em.flush();
+  }
 
   const hash = createHash('sha256');
   let size = 0;
@@ -36,23 +87,15 @@ export async function validateDataset(orm: MikroORM, storage: Storage, datasetId
     readToEnd = true;
   }
 
-  const redactedKey = redactedKeyOf(dataset);
   const out = new PassThrough();
-  const uploaded = storage.upload(redactedKey, out, 'application/x-ndjson; charset=utf-8');
+  const uploaded = putEncrypted(storage, dataset.redactedKey, key, out);
   uploaded.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
   const summary = emptySummary();
   const pii: Record<string, number> = {};
   const preview: StoredRecord[] = [];
   try {
     for await (const record of parseDataset(dataset.format, hashed(), summary)) {
-      const redacted: StoredRecord = {};
-      for (const field of ['question', 'answer', 'text'] as const) {
-        const value = record[field];
-        if (value === undefined) continue;
-        const result = redactPii(value);
-        redacted[field] = result.text;
-        for (const [type, count] of Object.entries(result.counts)) pii[type] = (pii[type] ?? 0) + (count ?? 0);
-      }
+      const redacted = redactRecord(record, pii);
       if (preview.length < PREVIEW_RECORDS) preview.push(redacted);
       if (!out.write(`${JSON.stringify(redacted)}\n`)) await once(out, 'drain');
     }
@@ -80,36 +123,55 @@ export async function validateDataset(orm: MikroORM, storage: Storage, datasetId
   dataset.issues = issues.slice(0, 100).map(({ line, message }) => ({ line, message }));
   dataset.issueCount = issueCount;
   dataset.piiCounts = pii;
-  if (invalid) {
-    await storage.delete(redactedKey);
-    await storage.delete(dataset.rawKey);
-    dataset.rawKey = null;
-    dataset.redactedKey = null;
-    dataset.rawDeletedAt = new Date();
-    dataset.preview = [];
-    dataset.status = DatasetStatus.INVALID;
-  } else {
-    dataset.redactedKey = redactedKey;
-    dataset.preview = preview;
-    dataset.status = DatasetStatus.READY;
-  }
+  dataset.previewEnc = invalid ? null : sealPreview(key, dataset.id, preview);
+  dataset.validationOutcome = invalid ? DatasetStatus.INVALID : DatasetStatus.READY;
   await em.flush();
-  return dataset.status;
 }
 
-/** After the last retry: the dataset must not stay VALIDATING for ever. */
-export async function failValidation(orm: MikroORM, storage: Storage, datasetId: string): Promise<void> {
+function recordInvalid(dataset: Dataset, message: string): void {
+  dataset.issues = [...dataset.issues, { line: null, message }];
+  dataset.issueCount += 1;
+  dataset.previewEnc = null;
+  dataset.validationOutcome = DatasetStatus.INVALID;
+}
+
+/**
+ * Step 2: the original goes, then the verdict becomes the status. Throws when
+ * S3 refuses a delete: the dataset stays VALIDATING with its keys, and the
+ * job's retry, the last-retry handler or the sweep runs this again.
+ */
+export async function finishValidation(em: EntityManager, storage: Storage, keys: KeyShredder, dataset: Dataset): Promise<void> {
+  if (dataset.status !== DatasetStatus.VALIDATING || !dataset.validationOutcome) return;
+  if (dataset.rawKey) {
+    await storage.delete(dataset.rawKey);
+    dataset.rawKey = null;
+    dataset.rawDeletedAt ??= new Date();
+    await em.flush();
+  }
+  if (dataset.validationOutcome === DatasetStatus.INVALID) {
+    // Nothing can use it, and it may hold what redaction missed.
+    await keys.destroy(em, ObjectKeyOwner.DATASET, [dataset.id]);
+    if (dataset.redactedKey) await storage.delete(dataset.redactedKey);
+    dataset.redactedKey = null;
+    dataset.previewEnc = null;
+  }
+  dataset.status = dataset.validationOutcome;
+  dataset.validationOutcome = null;
+  await em.flush();
+}
+
+/**
+ * After the last retry: the dataset must not stay VALIDATING for ever. One
+ * that never got its verdict is INVALID; its files go as step 2 does. When S3
+ * still refuses the deletes, the verdict is kept and the sweep finishes it.
+ */
+export async function failValidation(orm: MikroORM, storage: Storage, keys: KeyShredder, datasetId: string): Promise<void> {
   const em = orm.em.fork();
   const dataset = await em.findOne(Dataset, datasetId);
   if (!dataset || dataset.status !== DatasetStatus.VALIDATING) return;
-  for (const key of [dataset.rawKey, redactedKeyOf(dataset)]) {
-    if (key) await storage.delete(key).catch(() => undefined);
+  if (!dataset.validationOutcome) {
+    recordInvalid(dataset, 'Validation could not finish; upload the file again');
+    await em.flush();
   }
-  dataset.rawKey = null;
-  dataset.redactedKey = null;
-  dataset.rawDeletedAt = new Date();
-  dataset.status = DatasetStatus.INVALID;
-  dataset.issues = [...dataset.issues, { line: null, message: 'Validation could not finish; upload the file again' }];
-  dataset.issueCount += 1;
-  await em.flush();
+  await finishValidation(em, storage, keys, dataset);
 }

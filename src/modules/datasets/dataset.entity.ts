@@ -65,13 +65,17 @@ export interface StoredIssue { line: number | null; message: string }
 export interface StoredRecord { question?: string; answer?: string; text?: string }
 
 /**
- * An organization's training text. The original and its redacted copy live in
- * S3; only counts, issues, PII counts and a short redacted preview are here.
+ * An organization's training text. Its objects live in S3, each named on this
+ * row while it may exist (the sweep removes any other): the upload while
+ * AWAITING_UPLOAD, the server-side original only while VALIDATING, then the
+ * redacted copy (encrypted under the dataset's own key, as is the preview)
+ * until the dataset is consumed, deleted or found invalid. Only counts,
+ * issues and PII counts are here in the clear.
  */
 @Entity({ tableName: 'datasets' })
 @Index({ properties: ['organization', 'createdAt'] })
 export class Dataset {
-  [OptionalProps]?: 'status' | 'createdAt' | 'updatedAt' | 'issues' | 'piiCounts' | 'preview' | 'issueCount';
+  [OptionalProps]?: 'status' | 'createdAt' | 'updatedAt' | 'issues' | 'piiCounts' | 'issueCount';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -114,15 +118,25 @@ export class Dataset {
   @Property({ type: 'json' })
   piiCounts: Record<string, number> = {};
 
-  /** The first redacted records, for preview. */
-  @Property({ type: 'json' })
-  preview: StoredRecord[] = [];
+  /** The first redacted records (StoredRecord[] as JSON), sealed under the dataset's object key; null when there are none. */
+  @Property({ type: 'blob', nullable: true })
+  previewEnc: Buffer | null = null;
 
+  /** Where the pre-signed upload goes (a fresh name per dataset); never read after completion. */
+  @Property({ type: 'text', nullable: true })
+  uploadKey: string | null = null;
+
+  /** The server-side original: copied from the upload at completion (or written inline), deleted by validation. */
   @Property({ type: 'text', nullable: true })
   rawKey: string | null = null;
 
+  /** The redacted copy, encrypted; named here before it is written, so a crash leaves nothing unowned. */
   @Property({ type: 'text', nullable: true })
   redactedKey: string | null = null;
+
+  /** Validation's verdict, recorded before the original is deleted; the status follows once it is (a crash in between is finished later). */
+  @Enum({ items: () => DatasetStatus, nullable: true })
+  validationOutcome: DatasetStatus | null = null;
 
   @Property({ type: 'timestamptz', nullable: true })
   rawDeletedAt: Date | null = null;

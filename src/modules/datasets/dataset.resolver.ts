@@ -53,11 +53,12 @@ export class DatasetResolver {
 
   @FieldResolver(() => [DatasetRecord], { description: `The first records after redaction (at most ${PREVIEW_RECORDS}).` })
   preview(
+    @Ctx() ctx: Context,
     @Root() dataset: Dataset,
     @Arg('limit', () => Int, { nullable: true, defaultValue: 5, description: `How many, 0 to ${PREVIEW_RECORDS}.` }) limit: number | null,
   ) {
     const n = limit ?? 5;
     if (!Number.isInteger(n) || n < 0 || n > PREVIEW_RECORDS) throw badInput(`limit must be between 0 and ${PREVIEW_RECORDS}`, 'limit');
-    return dataset.preview.slice(0, n);
+    return ctx.services.datasets.preview(ctx, dataset, n);
   }
 }

@@ -11,6 +11,8 @@ export const datasetRules = {
   Mutation: { createDataset: writers, completeDatasetUpload: writers, deleteDataset: isEnterprise },
   ...datasetPolicy.rules,
   DatasetUpload: carrier,
+  // A form field of the upload link in createDataset's payload: part of the payload, not of the dataset.
+  UploadField: carrier,
   DatasetIssue: partOfResource,
   DatasetRecord: partOfResource,
   PiiFinding: partOfResource,

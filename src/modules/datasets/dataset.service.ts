@@ -10,23 +10,38 @@ import type { Context } from '../../context';
 import { inTransaction } from '../../db/transaction';
 import { AppError, badInput, conflict, notFound } from '../../errors';
 import type { ServiceDeps } from '../../services';
+import { ObjectKeyDestroyed, ObjectKeys } from '../../privacy/object-keys';
+import { ObjectKeyOwner } from '../../privacy/object-key.entity';
 import { Organization } from '../organizations/organization.entity';
 import { User } from '../users/user.entity';
-import { Dataset, DatasetStatus } from './dataset.entity';
+import { Dataset, DatasetStatus, type StoredRecord } from './dataset.entity';
 import { canCompleteDataset, canDeleteDataset, datasetPolicy, datasetScope } from './dataset.policy';
 import type { CreateDatasetInput } from './dataset.types';
+import { datasetObjectKey } from './dataset-objects';
+import { openPreview } from './dataset-validation';
 
 export const INLINE_CONTENT_LIMIT_BYTES = 1024 * 1024;
 const UPLOAD_URL_TTL_SECONDS = 3600;
 
 const tooLarge = (what: string, limit: number) =>
   new AppError('PAYLOAD_TOO_LARGE', `${what} exceeds ${limit} bytes`, { limitBytes: limit });
+const sizeMismatch = (actual: number, declared: number) =>
+  badInput(`The upload is ${actual} bytes, not the ${declared} declared; it was removed: upload the declared file again`, 'id');
 
-export const rawKeyOf = (d: Pick<Dataset, 'id' | 'organization'>) => `datasets/${d.organization.id}/${d.id}/original`;
-export const redactedKeyOf = (d: Pick<Dataset, 'id' | 'organization'>) => `datasets/${d.organization.id}/${d.id}/redacted.jsonl`;
+export interface CreatedDataset {
+  dataset: Dataset;
+  uploadUrl: string | null;
+  uploadPostUrl: string | null;
+  uploadFields: { name: string; value: string }[] | null;
+  uploadExpiresAt: Date | null;
+}
 
 export class DatasetService {
-  constructor(private readonly deps: ServiceDeps) {}
+  private readonly keys: ObjectKeys;
+
+  constructor(private readonly deps: ServiceDeps) {
+    this.keys = new ObjectKeys(deps.master);
+  }
 
   /** The organization the viewer may write datasets for: its own (enterprise user or a key with DATASETS_WRITE). */
   private writableOrganization(ctx: Context, organizationId: string): string {
@@ -53,7 +68,7 @@ export class DatasetService {
     return paginate(ctx.em, Dataset, where, first, after);
   }
 
-  async create(ctx: Context, input: CreateDatasetInput): Promise<{ dataset: Dataset; uploadUrl: string | null; uploadExpiresAt: Date | null }> {
+  async create(ctx: Context, input: CreateDatasetInput): Promise<CreatedDataset> {
     const organizationId = this.writableOrganization(ctx, input.organizationId);
     const name = requiredText(input.name, 'name', 200);
     const limit = this.deps.config.datasetUploadLimitBytes;
@@ -63,7 +78,9 @@ export class DatasetService {
       const bytes = Buffer.byteLength(inline, 'utf8');
       if (bytes > INLINE_CONTENT_LIMIT_BYTES) throw tooLarge('Inline content', INLINE_CONTENT_LIMIT_BYTES);
       if (inline.trim() === '') throw badInput('content is empty', 'content');
-    } else if (input.sizeBytes != null) {
+    } else {
+      // The upload link is bounded by the declared size, so there must be one.
+      if (input.sizeBytes == null) throw badInput('Give sizeBytes (the size of the file you will upload) or content', 'sizeBytes');
       if (!Number.isInteger(input.sizeBytes) || input.sizeBytes < 1) throw badInput('sizeBytes must be a positive number of bytes', 'sizeBytes');
       if (input.sizeBytes > limit) throw tooLarge('The upload', limit);
     }
@@ -71,62 +88,122 @@ export class DatasetService {
     const dataset = ctx.em.create(Dataset, {
       organization: ctx.em.getReference(Organization, organizationId),
       name, kind: input.kind, format: input.format,
-      sizeBytes: inline !== null ? Buffer.byteLength(inline, 'utf8') : input.sizeBytes ?? null,
+      sizeBytes: inline !== null ? Buffer.byteLength(inline, 'utf8') : input.sizeBytes!,
       createdBy: ctx.viewer.kind === 'user' ? ctx.em.getReference(User, ctx.viewer.userId) : null,
       createdByApiKeyId: ctx.viewer.kind === 'apiKey' ? ctx.viewer.apiKeyId : null,
     });
-    dataset.rawKey = rawKeyOf(dataset);
     if (inline !== null) {
-      // Stored before the row commits: a failed upload leaves no dataset pointing at nothing.
+      // Server-side only, and stored before the row commits: a failed upload leaves no dataset pointing at nothing
+      // (the sweep gives an object without a row a grace period, then removes it).
+      dataset.rawKey = datasetObjectKey(dataset, 'original');
       await this.deps.storage.put(dataset.rawKey, inline, 'text/plain; charset=utf-8');
       dataset.status = DatasetStatus.VALIDATING;
       await inTransaction(ctx.em, async () => {
         enqueue(ctx.em, 'dataset-validation', { datasetId: dataset.id });
       });
-      return { dataset, uploadUrl: null, uploadExpiresAt: null };
+      return { dataset, uploadUrl: null, uploadPostUrl: null, uploadFields: null, uploadExpiresAt: null };
     }
+    // The one name a client may write, fresh for this dataset; completion copies it away and never reads it again.
+    dataset.uploadKey = datasetObjectKey(dataset, 'upload');
     await ctx.em.flush();
-    const uploadUrl = await this.deps.storage.presignPut(dataset.rawKey, UPLOAD_URL_TTL_SECONDS);
-    return { dataset, uploadUrl, uploadExpiresAt: new Date(Date.now() + UPLOAD_URL_TTL_SECONDS * 1000) };
+    const [uploadUrl, post] = await Promise.all([
+      this.deps.storage.presignPut(dataset.uploadKey, UPLOAD_URL_TTL_SECONDS),
+      this.deps.storage.presignPost(dataset.uploadKey, dataset.sizeBytes!, UPLOAD_URL_TTL_SECONDS),
+    ]);
+    return {
+      dataset, uploadUrl, uploadPostUrl: post.url,
+      uploadFields: Object.entries(post.fields).map(([fieldName, value]) => ({ name: fieldName, value })),
+      uploadExpiresAt: new Date(Date.now() + UPLOAD_URL_TTL_SECONDS * 1000),
+    };
   }
 
+  /**
+   * Checks the upload (its real size against the limit and the declared size: a mismatch removes it), copies it
+   * to a server-side name no link points at, and queues validation of that copy. From here on the upload's name
+   * is never read: a later PUT or POST through the link writes an object nobody owns, which the sweep removes.
+   */
   async completeUpload(ctx: Context, id: string): Promise<Dataset> {
     const dataset = await this.findChangeable(ctx, id, canCompleteDataset);
-    if (dataset.status !== DatasetStatus.AWAITING_UPLOAD) throw conflict(`The dataset is ${dataset.status}, not awaiting an upload`);
-    const size = await this.deps.storage.size(dataset.rawKey!);
-    if (size === null) throw badInput('Nothing has been uploaded to the upload URL yet', 'id');
+    if (dataset.status !== DatasetStatus.AWAITING_UPLOAD || !dataset.uploadKey) throw conflict(`The dataset is ${dataset.status}, not awaiting an upload`);
+    const storage = this.deps.storage;
+    const uploadKey = dataset.uploadKey;
+    const declared = dataset.sizeBytes;
+    const uploaded = await storage.head(uploadKey);
+    if (!uploaded) throw badInput('Nothing has been uploaded to the upload URL yet', 'id');
     const limit = this.deps.config.datasetUploadLimitBytes;
-    if (size > limit) {
-      await this.deps.storage.delete(dataset.rawKey!);
-      throw tooLarge('The upload', limit);
+    const refuse = async (error: AppError): Promise<never> => {
+      await storage.delete(uploadKey);
+      throw error;
+    };
+    if (uploaded.size > limit) await refuse(tooLarge('The upload', limit));
+    if (uploaded.size === 0) await refuse(badInput('The uploaded file is empty', 'id'));
+    if (declared !== null && uploaded.size !== declared) await refuse(sizeMismatch(uploaded.size, declared));
+
+    // Named on the row first, so the sweep sees the copy as owned while it is made.
+    dataset.rawKey ??= datasetObjectKey(dataset, 'original');
+    await ctx.em.flush();
+    const rawKey = dataset.rawKey;
+    // The copy is what validation reads; it is checked again, since the upload may have been replaced in between.
+    const copied = (await storage.copy(uploadKey, rawKey)) ? await storage.head(rawKey) : null;
+    if (!copied || copied.size !== uploaded.size) {
+      await storage.delete(rawKey);
+      dataset.rawKey = null;
+      await ctx.em.flush();
+      if (!copied) throw badInput('Nothing has been uploaded to the upload URL yet', 'id');
+      await refuse(sizeMismatch(copied.size, declared ?? uploaded.size));
     }
-    if (size === 0) throw badInput('The uploaded file is empty', 'id');
     await inTransaction(ctx.em, async () => {
-      dataset.sizeBytes = size;
+      dataset.sizeBytes = copied!.size;
+      dataset.uploadKey = null;
       dataset.status = DatasetStatus.VALIDATING;
       enqueue(ctx.em, 'dataset-validation', { datasetId: dataset.id });
     });
+    // No longer owned: if this delete fails, the sweep removes it.
+    await storage.delete(uploadKey).catch((error: unknown) => this.deps.log.warn({ err: error, datasetId: dataset.id }, 'could not delete a completed upload; the sweep will'));
     return dataset;
   }
 
-  /** Destroys the original and the redacted copy; the row stays as evidence (DELETED, rawDeletedAt). */
+  /** The first redacted records, decrypted; none once the dataset's key is destroyed. */
+  async preview(ctx: Context, dataset: Dataset, limit: number): Promise<StoredRecord[]> {
+    if (!dataset.previewEnc || limit === 0) return [];
+    try {
+      const key = await this.keys.find(ctx.em, ObjectKeyOwner.DATASET, dataset.id);
+      return key ? openPreview(key, dataset.id, dataset.previewEnc).slice(0, limit) : [];
+    } catch (error) {
+      if (error instanceof ObjectKeyDestroyed) return [];
+      throw error;
+    }
+  }
+
+  /**
+   * Destroys the dataset's key (what survives anywhere is unreadable from now on), then its objects; the row stays
+   * as evidence (DELETED, rawDeletedAt). An object S3 fails to delete stays named on the row for the sweep.
+   */
   async delete(ctx: Context, id: string): Promise<Dataset> {
     const dataset = await this.findChangeable(ctx, id, canDeleteDataset);
     if (dataset.status === DatasetStatus.DELETED) return dataset;
     if (dataset.status === DatasetStatus.VALIDATING) throw conflict('The dataset is being validated; delete it once validation ends');
-    await this.destroyFiles(dataset);
-    dataset.status = DatasetStatus.DELETED;
-    dataset.preview = [];
-    await ctx.em.flush();
+    await inTransaction(ctx.em, async () => {
+      await this.keys.destroy(ctx.em, ObjectKeyOwner.DATASET, [dataset.id]);
+      dataset.status = DatasetStatus.DELETED;
+      dataset.previewEnc = null;
+      dataset.rawDeletedAt ??= new Date();
+    });
+    await this.destroyObjects(ctx.em, dataset);
     return dataset;
   }
 
-  async destroyFiles(dataset: Dataset): Promise<void> {
-    for (const key of [dataset.rawKey, dataset.redactedKey]) {
-      if (key) await this.deps.storage.delete(key);
+  private async destroyObjects(em: Context['em'], dataset: Dataset): Promise<void> {
+    for (const field of ['uploadKey', 'rawKey', 'redactedKey'] as const) {
+      const key = dataset[field];
+      if (!key) continue;
+      try {
+        await this.deps.storage.delete(key);
+        dataset[field] = null;
+      } catch (error) {
+        this.deps.log.warn({ err: error, datasetId: dataset.id }, 'could not delete a dataset object; the sweep will');
+      }
     }
-    dataset.rawKey = null;
-    dataset.redactedKey = null;
-    dataset.rawDeletedAt ??= new Date();
+    await em.flush();
   }
 }

@@ -54,7 +54,7 @@ export class DatasetType {
   @Field(() => Int, { nullable: true, description: 'Question-answer pairs among them.' })
   qaPairCount!: number | null;
 
-  @Field(() => Date, { nullable: true, description: 'When the uploaded original was destroyed (after training, or on deletion).' })
+  @Field(() => Date, { nullable: true, description: 'When the uploaded original was destroyed (by validation, before the dataset became READY or INVALID; or on deletion).' })
   rawDeletedAt!: Date | null;
 
   @Field({ description: 'When it was created.' })
@@ -117,14 +117,29 @@ export class CreateDatasetInput {
   content?: string | null;
 }
 
-@ObjectType({ description: 'A created dataset and where to upload its file.' })
+@ObjectType({ description: 'One form field of a pre-signed POST upload, sent as given, before the file.' })
+export class UploadField {
+  @Field({ description: 'The form field name.' })
+  name!: string;
+
+  @Field({ description: 'Its value.' })
+  value!: string;
+}
+
+@ObjectType({ description: 'A created dataset and where to upload its file (once, at most the declared size).' })
 export class DatasetUpload {
   @Field(() => DatasetType, { description: 'The dataset.' })
   dataset!: unknown;
 
-  @Field(() => String, { nullable: true, description: 'Pre-signed PUT URL; null when content was given inline.' })
+  @Field(() => String, { nullable: true, description: 'Pre-signed PUT URL; null when content was given inline. Send exactly the declared sizeBytes: completion refuses any other size.' })
   uploadUrl!: string | null;
 
-  @Field(() => Date, { nullable: true, description: 'When the upload URL stops working.' })
+  @Field(() => String, { nullable: true, description: 'Where to POST a multipart/form-data upload (browsers): uploadFields first, then the file as the field named "file"; null when content was given inline.' })
+  uploadPostUrl!: string | null;
+
+  @Field(() => [UploadField], { nullable: true, description: 'The form fields of the POST upload, its signed policy among them (bounded by the declared size); null when content was given inline.' })
+  uploadFields!: UploadField[] | null;
+
+  @Field(() => Date, { nullable: true, description: 'When the upload URL and the POST policy stop working.' })
   uploadExpiresAt!: Date | null;
 }

@@ -8,6 +8,7 @@ import { optionalText, requiredText, stringList } from '../../common/validate';
 import type { Context } from '../../context';
 import { inTransaction } from '../../db/transaction';
 import { badInput, conflict, notFound } from '../../errors';
+import { ObjectKeys } from '../../privacy/object-keys';
 import type { ServiceDeps } from '../../services';
 import { Dataset, DatasetStatus } from '../datasets/dataset.entity';
 import { Organization } from '../organizations/organization.entity';
@@ -16,6 +17,7 @@ import {
 } from './model.entity';
 import type { CreateModelInput, GenerateContentInput, PersonaInput, TrainModelInput, UpdateModelInput } from './model.types';
 import { canChangeModel, canGenerateWith, modelPolicy, modelScope, trainingJobPolicy } from './model.policy';
+import { readArtifact } from './artifact-store';
 import { disclosureFor, respond, type RetrievalArtifact } from './retrieval-model';
 
 const LANGUAGES = ['ko', 'en', 'ja', 'zh'];
@@ -38,7 +40,12 @@ export function personaFrom(input: PersonaInput): PersonaData {
 export class ModelService {
   private readonly artifacts = new Map<string, RetrievalArtifact>();
 
-  constructor(private readonly deps: ServiceDeps) {}
+  /** Keys of the encrypted artifacts (one per version). */
+  private readonly objectKeys: ObjectKeys;
+
+  constructor(private readonly deps: ServiceDeps) {
+    this.objectKeys = new ObjectKeys(deps.master);
+  }
 
   /** A model the viewer may read whole (its policy decides); NOT_FOUND otherwise. */
   async find(ctx: Context, id: string): Promise<InfluencerModel> {
@@ -168,7 +175,7 @@ export class ModelService {
     const version = await ctx.em.findOneOrFail(ModelVersion, model.activeVersionId);
     let artifact = this.artifacts.get(version.artifactKey);
     if (!artifact) {
-      artifact = JSON.parse((await this.deps.storage.getBuffer(version.artifactKey)).toString('utf8')) as RetrievalArtifact;
+      artifact = JSON.parse((await readArtifact(ctx.em, this.deps.storage, this.objectKeys, version)).toString('utf8')) as RetrievalArtifact;
       if (this.artifacts.size >= ARTIFACT_CACHE_SIZE) this.artifacts.delete(this.artifacts.keys().next().value!);
       this.artifacts.set(version.artifactKey, artifact);
     }

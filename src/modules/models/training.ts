@@ -3,7 +3,13 @@ import { UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import type { RunPodConfig } from '../../config';
 import { KnownFailure, safeErrorMessage } from '../../logging/safe-error';
+import { loadConfig } from '../../config';
+import { MasterKeys } from '../../privacy/key-ring';
+import { ObjectKeyOwner } from '../../privacy/object-key.entity';
+import { ObjectKeys } from '../../privacy/object-keys';
 import type { Storage } from '../../storage/storage';
+import { readRedactedRecords } from '../datasets/redacted-copy';
+import { artifactKeyOf, writeArtifact } from './artifact-store';
 import { Dataset, DatasetStatus } from '../datasets/dataset.entity';
 import { InfluencerModel, ModelStatus, ModelVersion, TrainingBackend, TrainingJob, TrainingJobStatus } from './model.entity';
 import { ARTIFACT_FORMAT, type PersonaSpec, train, type TrainingRecord, type TrainingResult } from './retrieval-model';
@@ -25,6 +31,8 @@ export type RunPodTrainingOutput = TrainingResult;
 export interface TrainingOptions {
   /** The RunPod endpoint for RUNPOD jobs; without it they fail (and are retried, perhaps by a worker that has it). */
   runpod?: Readonly<RunPodConfig> | null;
+  /** Keys of the datasets' copies and of the artifact (the worker passes its own; by default from the configured master key). */
+  keys?: ObjectKeys;
 }
 
 type Progress = (progress: number, message?: string) => Promise<void>;
@@ -46,6 +54,7 @@ export async function runTraining(orm: MikroORM, storage: Storage, log: Logger, 
   const job = await em.findOne(TrainingJob, jobId, { populate: ['model'] });
   if (!job || (job.status !== TrainingJobStatus.QUEUED && job.status !== TrainingJobStatus.RUNNING)) return job?.status ?? null;
   const model = job.model as InfluencerModel;
+  const keys = options.keys ?? new ObjectKeys(new MasterKeys(loadConfig()));
 
   job.status = TrainingJobStatus.RUNNING;
   job.attempts += 1;
@@ -73,8 +82,7 @@ export async function runTraining(orm: MikroORM, storage: Storage, log: Logger, 
     if (missing.length) throw new KnownFailure('A dataset it was queued with is no longer READY', `Datasets no longer READY: ${missing.join(', ')}`);
     const records: TrainingRecord[] = [];
     for (const dataset of datasets) {
-      const lines = (await storage.getBuffer(dataset.redactedKey!)).toString('utf8').split('\n');
-      for (const line of lines) if (line.trim()) records.push(JSON.parse(line) as TrainingRecord);
+      for await (const record of readRedactedRecords(em, storage, keys, dataset)) records.push(record as TrainingRecord);
     }
     await setProgress(0.1, `read ${records.length} redacted records from ${datasets.length} datasets`);
     await checkCancelled();
@@ -94,7 +102,7 @@ export async function runTraining(orm: MikroORM, storage: Storage, log: Logger, 
       });
     }
     await checkCancelled();
-    await finishTraining(em, storage, job, model, result, setProgress);
+    await finishTraining(em, storage, keys, job, model, result, setProgress);
     return TrainingJobStatus.SUCCEEDED;
   } catch (error) {
     if (error instanceof Cancelled) {
@@ -106,10 +114,9 @@ export async function runTraining(orm: MikroORM, storage: Storage, log: Logger, 
 }
 
 /** Stores the artifact, then makes the version, activates it and consumes the datasets in one transaction (whatever the backend). */
-async function finishTraining(em: EntityManager, storage: Storage, job: TrainingJob, model: InfluencerModel, result: TrainingResult, setProgress: Progress): Promise<void> {
-  const artifactKey = `models/${model.organization.id}/${model.id}/${job.id}.json`;
-  const body = Buffer.from(JSON.stringify(result.artifact), 'utf8');
-  await storage.put(artifactKey, body, 'application/json');
+async function finishTraining(em: EntityManager, storage: Storage, keys: ObjectKeys, job: TrainingJob, model: InfluencerModel, result: TrainingResult, setProgress: Progress): Promise<void> {
+  const artifactKey = artifactKeyOf(model.organization.id, model.id, job.id);
+  const storedBytes = await writeArtifact(em, storage, keys, artifactKey, job.id, Buffer.from(JSON.stringify(result.artifact), 'utf8'));
   await setProgress(0.95, 'artifact stored');
 
   const consumed = await em.transactional(async (tx) => {
@@ -120,7 +127,7 @@ async function finishTraining(em: EntityManager, storage: Storage, job: Training
     const [{ next }] = await tx.execute<{ next: number }[]>('select coalesce(max(version), 0) + 1 as next from model_versions where model_id = ?', [model.id]);
     const version = existing ?? tx.create(ModelVersion, {
       model: tx.getReference(InfluencerModel, model.id), version: next, backend: job.backend, metrics: result.metrics,
-      artifactKey, artifactSizeBytes: body.length, trainedOnDatasetIds: job.datasetIds, trainingJobId: job.id,
+      artifactKey, artifactSizeBytes: storedBytes, trainedOnDatasetIds: job.datasetIds, trainingJobId: job.id,
     });
     fresh.status = TrainingJobStatus.SUCCEEDED;
     fresh.progress = 1;
@@ -134,9 +141,11 @@ async function finishTraining(em: EntityManager, storage: Storage, job: Training
     const used = await tx.find(Dataset, { id: { $in: job.datasetIds } });
     for (const dataset of used) {
       dataset.status = DatasetStatus.CONSUMED;
-      dataset.rawDeletedAt = new Date();
-      dataset.preview = [];
+      dataset.rawDeletedAt ??= new Date();
+      dataset.previewEnc = null;
     }
+    // With the transaction: whatever of their copies survives a failed delete below is unreadable (the sweep removes it).
+    await keys.destroy(tx, ObjectKeyOwner.DATASET, used.map((d) => d.id));
     return used.map((d) => [d.rawKey, d.redactedKey]).flat().filter((k): k is string => !!k);
   });
   for (const key of consumed) await storage.delete(key);

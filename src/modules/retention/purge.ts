@@ -3,6 +3,7 @@ import { safeErrorMessage } from '../../logging/safe-error';
 import type { Storage } from '../../storage/storage';
 import { DataCategory, RetentionAction } from '../policies/policy.entity';
 import { type PurgeCountData, PurgeRun, PurgeRunStatus } from './retention.entity';
+import { sweepStorage } from './sweep';
 
 const BATCH = 1000;
 const HELD = `(select subject_id from legal_holds where released_at is null and (until is null or until > now()))`;
@@ -84,6 +85,8 @@ export async function executePurge(orm: MikroORM, storage: Storage, runId: strin
       }
     }
     counts.push({ category: DataCategory.TRAINING_DATA, action: RetentionAction.DELETE, count: leftovers.length });
+    // Storage: every object no live row owns, counted per prefix (sweep.ts).
+    counts.push(...(await sweepStorage(orm, storage, { dryRun: run.dryRun })));
     run.counts = counts;
     run.status = PurgeRunStatus.SUCCEEDED;
   } catch (error) {

@@ -17,7 +17,8 @@ registerEnumType(PurgeRunStatus, {
   },
 });
 
-export interface PurgeCountData { category: string; action: string; count: number }
+/** `prefix`: for the storage sweep, the bucket prefix whose objects were counted. */
+export interface PurgeCountData { category: string; action: string; count: number; prefix?: string | null }
 
 /** One run of the retention purge: what it removed (or, dry, would remove), per category. */
 @Entity({ tableName: 'purge_runs' })

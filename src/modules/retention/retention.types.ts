@@ -11,8 +11,11 @@ export class PurgeCount {
   @Field(() => RetentionAction, { description: 'What was done.' })
   action!: RetentionAction;
 
-  @Field(() => Int, { description: 'How many records.' })
+  @Field(() => Int, { description: 'How many records (for the storage sweep: objects).' })
   count!: number;
+
+  @Field(() => String, { nullable: true, description: 'For the storage sweep: the bucket prefix (datasets/, models/, exports/) whose unowned objects were counted; null for database records.' })
+  prefix?: string | null;
 }
 
 @ObjectType('PurgeRun', { description: 'One run of the retention purge.' })
