@@ -11,6 +11,7 @@ import { ChatMessageResolver, ConversationResolver } from './modules/conversatio
 import { ContentItemResolver, ProductResolver, PurchaseResolver } from './modules/catalog/catalog.resolver';
 import { DatasetResolver } from './modules/datasets/dataset.resolver';
 import { RecommendationResolver } from './modules/recommendations/recommendation.resolver';
+import { InvitationResolver, OrganizationInvitationsResolver } from './modules/invitations/invitation.resolver';
 import { RetentionResolver } from './modules/retention/retention.resolver';
 import { StatisticsResolver } from './modules/statistics/statistics.resolver';
 import { MissionResolver, MissionTemplateResolver } from './modules/missions/mission.resolver';
@@ -27,7 +28,7 @@ export const RESOLVERS = [
   AuthResolver, UserResolver, OrganizationResolver, ApiKeyResolver, ConsentResolver, PolicyResolver, PrivacyResolver, DatasetResolver,
   ModelResolver, TrainingJobResolver, GeneratedContentResolver, ConversationResolver, ChatMessageResolver,
   MissionResolver, MissionTemplateResolver, ProductResolver, PurchaseResolver, ContentItemResolver, RecommendationResolver,
-  StatisticsResolver, RetentionResolver,
+  StatisticsResolver, RetentionResolver, InvitationResolver, OrganizationInvitationsResolver,
 ] as const;
 
 let cached: GraphQLSchema | null = null;

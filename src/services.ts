@@ -11,6 +11,7 @@ import { ConsentService } from './modules/consents/consent.service';
 import { CatalogService } from './modules/catalog/catalog.service';
 import { ConversationService } from './modules/conversations/conversation.service';
 import { RecommendationService } from './modules/recommendations/recommendation.service';
+import { InvitationService } from './modules/invitations/invitation.service';
 import { RetentionService } from './modules/retention/retention.service';
 import { StatisticsService } from './modules/statistics/statistics.service';
 import { DatasetService } from './modules/datasets/dataset.service';
@@ -60,6 +61,7 @@ export interface Services extends ServiceDeps {
   recommendations: RecommendationService;
   statistics: StatisticsService;
   retention: RetentionService;
+  invitations: InvitationService;
 }
 
 export function createServices(base: Pick<ServiceDeps, 'config' | 'orm' | 'redis' | 'storage' | 'log'>): Services {
@@ -90,5 +92,6 @@ export function createServices(base: Pick<ServiceDeps, 'config' | 'orm' | 'redis
     recommendations: new RecommendationService({ ...deps, missions }),
     statistics: new StatisticsService(),
     retention: new RetentionService(),
+    invitations: new InvitationService(deps),
   });
 }

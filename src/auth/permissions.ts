@@ -6,6 +6,7 @@ import { consentRules } from '../modules/consents/consent.rules';
 import { conversationRules } from '../modules/conversations/conversation.rules';
 import { catalogRules } from '../modules/catalog/catalog.rules';
 import { datasetRules } from '../modules/datasets/dataset.rules';
+import { invitationRules } from '../modules/invitations/invitation.rules';
 import { recommendationRules } from '../modules/recommendations/recommendation.rules';
 import { retentionRules } from '../modules/retention/retention.rules';
 import { statisticsRules } from '../modules/statistics/statistics.rules';
@@ -41,7 +42,7 @@ export function mergeRules(...trees: RuleTree[]): Record<string, unknown> {
 
 export const RULE_TREE = mergeRules(
   { PageInfo: carrier },
-  authRules, userRules, organizationRules, apiKeyRules, consentRules, policyRules, privacyRules, datasetRules, modelRules, conversationRules, missionRules, catalogRules, recommendationRules, statisticsRules, retentionRules,
+  authRules, userRules, organizationRules, apiKeyRules, consentRules, policyRules, privacyRules, datasetRules, modelRules, conversationRules, missionRules, catalogRules, recommendationRules, statisticsRules, retentionRules, invitationRules,
 );
 
 export function createPermissions() {

@@ -12,8 +12,8 @@ import { UsageEvent, WebVisit } from '../modules/usage/usage.entity';
 import { User } from '../modules/users/user.entity';
 import { RefreshToken, Session } from '../auth/session.entity';
 import { AccessLogEntry, AccessLogHead } from '../privacy/access-log.entity';
-import { ObjectKey } from '../privacy/object-key.entity';
 import { SubjectKey } from '../privacy/subject-key.entity';
+import { Invitation } from '../modules/invitations/invitation.entity';
 import { OutboxMessage } from './outbox.entity';
 
 /** Every entity; the personal-data registry test checks each one's properties. */
@@ -22,5 +22,5 @@ export const ENTITIES = [
   PrivacyPolicy, RetentionPolicy, Processor, SubjectKey, AccessLogEntry, AccessLogHead,
   WebVisit, UsageEvent, OutboxMessage, Dataset, InfluencerModel, ModelVersion, TrainingJob, GeneratedContent,
   Conversation, ChatMessage, HealthProfile, MissionTemplate, Mission, MissionCheckIn,
-  Product, Purchase, ContentItem, RecommendationFeedback, PurgeRun, LegalHold, ObjectKey,
+  Product, Purchase, ContentItem, RecommendationFeedback, PurgeRun, LegalHold, Invitation,
 ];

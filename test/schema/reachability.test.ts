@@ -28,6 +28,7 @@ function rowsOf(org: string, user: string, key: string): Record<string, object> 
     Organization: { id: org },
     User: { id: user, organization: { id: org } },
     ApiKey: { id: key, organization: { id: org } },
+    Invitation: { id: '00000000-0000-4000-8000-00000000d003', organization: { id: org } },
     Dataset: { id: '00000000-0000-4000-8000-00000000d002', organization: { id: org }, createdByApiKeyId: key },
     InfluencerModel: model,
     ModelVersion: { model: { id: model.id } },
