@@ -11,6 +11,7 @@ import { KnownFailure, storableError } from '../src/logging/safe-error';
 import { expireSessions } from './expire-sessions';
 import { failValidation, validateDataset } from '../src/modules/datasets/dataset-validation';
 import { failTraining, runTraining } from '../src/modules/models/training';
+import { TrainerPool } from '../src/modules/models/trainer-pool';
 import { executePurge } from '../src/modules/retention/purge';
 import { PurgeRun } from '../src/modules/retention/retention.entity';
 import { MasterKeys } from '../src/privacy/key-ring';
@@ -58,9 +59,11 @@ export async function startWorker(config: Readonly<Config>, options: { orm?: Mik
     if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) void failValidation(orm, storage, objectKeys, job.data.datasetId).catch((error) => log.error({ err: error }, 'could not mark validation failed'));
   });
 
-  // Training is CPU-bound: one at a time per worker process; run more workers to train more.
+  // Training is CPU-bound: one at a time per worker process, in its trainer thread (off this event
+  // loop, so other jobs and the lock renewal go on); run more workers to train more.
+  const trainer = new TrainerPool();
   const training = new Worker<JobPayloads['training']>(QUEUES.training, processor(QUEUES.training, async (job) => ({
-    status: await runTraining(orm, storage, log, job.data.trainingJobId, { runpod: config.runpod, keys: objectKeys }),
+    status: await runTraining(orm, storage, log, job.data.trainingJobId, { runpod: config.runpod, keys: objectKeys, trainer, inputMaxBytes: config.trainingInputMaxBytes }),
   })), { connection, concurrency: 1, lockDuration: 120_000 });
   training.on('failed', (job, error) => {
     // An UnrecoverableError (e.g. RunPod refused the API key) is not retried: it is the last attempt.
@@ -105,6 +108,7 @@ export async function startWorker(config: Readonly<Config>, options: { orm?: Mik
     async close() {
       await relay.stop();
       await Promise.all(workers.map((w) => w.close()));
+      await trainer.destroy();
       if (!options.storage) storage.destroy();
       if (!options.orm) await orm.close(true);
     },

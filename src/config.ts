@@ -56,6 +56,10 @@ export interface Config {
   bodyLimitBytes: number;
   queryLimits: { maxDepth: number; maxAliases: number; maxCost: number; maxTokens: number };
   datasetUploadLimitBytes: number;
+  /** The most redacted data (bytes) one LOCAL or RUNPOD training job reads; a larger job fails without retries. */
+  trainingInputMaxBytes: number;
+  /** The API's loaded models (compact artifacts) are an LRU bounded by their total bytes. */
+  modelCacheMaxBytes: number;
   privacyContacts: PrivacyContactConfig[];
   logLevel: string;
   /** Run a worker process beside the HTTP server (npm start). */
@@ -230,6 +234,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       maxTokens: int(env, 'QUERY_MAX_TOKENS', 4000),
     },
     datasetUploadLimitBytes: int(env, 'DATASET_UPLOAD_LIMIT_BYTES', 50 * 1024 * 1024),
+    trainingInputMaxBytes: int(env, 'TRAINING_INPUT_MAX_BYTES', 64 * 1024 * 1024),
+    modelCacheMaxBytes: int(env, 'MODEL_CACHE_MAX_BYTES', 512 * 1024 * 1024),
     privacyContacts: parseContacts(env.PRIVACY_CONTACTS),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     embeddedWorker: (env.EMBEDDED_WORKER ?? 'true') !== 'false',

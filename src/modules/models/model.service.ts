@@ -1,4 +1,6 @@
 import type { FilterQuery } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { LRUCache } from 'lru-cache';
 import { enqueue } from '../../../jobs/queues';
 import { readableOr404 } from '../../auth/policy';
 import { isEnterpriseOf } from '../../auth/scopes';
@@ -18,10 +20,9 @@ import {
 import type { CreateModelInput, GenerateContentInput, PersonaInput, TrainModelInput, UpdateModelInput } from './model.types';
 import { canChangeModel, canGenerateWith, modelPolicy, modelScope, trainingJobPolicy } from './model.policy';
 import { readArtifact } from './artifact-store';
-import { disclosureFor, respond, type RetrievalArtifact } from './retrieval-model';
+import { type CompactModel, disclosureFor, loadArtifact, respond } from './retrieval-model';
 
 const LANGUAGES = ['ko', 'en', 'ja', 'zh'];
-const ARTIFACT_CACHE_SIZE = 20;
 
 export function personaFrom(input: PersonaInput): PersonaData {
   const language = (input.language ?? 'ko').trim().toLowerCase();
@@ -38,13 +39,32 @@ export function personaFrom(input: PersonaInput): PersonaData {
 }
 
 export class ModelService {
-  private readonly artifacts = new Map<string, RetrievalArtifact>();
+  /**
+   * Loaded models by artifact key: an LRU bounded by their bytes (MODEL_CACHE_MAX_BYTES), each the
+   * compact form (one buffer and typed-array views, about the artifact's size). Concurrent first
+   * requests for a model share one load; a model larger than the bound is answered but not kept.
+   */
+  private readonly models: LRUCache<string, CompactModel, { em: EntityManager; version: ModelVersion }>;
 
   /** Keys of the encrypted artifacts (one per version). */
   private readonly objectKeys: ObjectKeys;
 
   constructor(private readonly deps: ServiceDeps) {
     this.objectKeys = new ObjectKeys(deps.master);
+    this.models = new LRUCache({
+      maxSize: Math.max(1, deps.config.modelCacheMaxBytes),
+      sizeCalculation: (model) => Math.max(1, model.buffer.byteLength + model.index.scores.byteLength),
+      fetchMethod: async (_key, _stale, { context }) => this.loadModel(context.em, context.version),
+    });
+  }
+
+  /** What the model cache holds (tests and the bench). */
+  cacheUsage(): { models: number; bytes: number; keys: string[] } {
+    return { models: this.models.size, bytes: this.models.calculatedSize, keys: [...this.models.keys()] };
+  }
+
+  private async loadModel(em: EntityManager, version: ModelVersion): Promise<CompactModel> {
+    return loadArtifact(await readArtifact(em, this.deps.storage, this.objectKeys, version));
   }
 
   /** A model the viewer may read whole (its policy decides); NOT_FOUND otherwise. */
@@ -169,16 +189,12 @@ export class ModelService {
     return content;
   }
 
-  /** The READY model's active version and its artifact (cached: artifacts never change once written). */
-  async activeArtifact(ctx: Pick<Context, 'em'>, model: InfluencerModel): Promise<{ version: ModelVersion; artifact: RetrievalArtifact }> {
+  /** The READY model's active version and its loaded artifact (cached: artifacts never change once written). */
+  async activeArtifact(ctx: Pick<Context, 'em'>, model: InfluencerModel): Promise<{ version: ModelVersion; artifact: CompactModel }> {
     if (model.status === ModelStatus.ARCHIVED || !model.activeVersionId) throw conflict('The model has no trained version to answer with');
     const version = await ctx.em.findOneOrFail(ModelVersion, model.activeVersionId);
-    let artifact = this.artifacts.get(version.artifactKey);
-    if (!artifact) {
-      artifact = JSON.parse((await readArtifact(ctx.em, this.deps.storage, this.objectKeys, version)).toString('utf8')) as RetrievalArtifact;
-      if (this.artifacts.size >= ARTIFACT_CACHE_SIZE) this.artifacts.delete(this.artifacts.keys().next().value!);
-      this.artifacts.set(version.artifactKey, artifact);
-    }
+    // A model over the cache's bound is loaded for this answer alone.
+    const artifact = (await this.models.fetch(version.artifactKey, { context: { em: ctx.em, version } })) ?? (await this.loadModel(ctx.em, version));
     return { version, artifact };
   }
 }

@@ -20,6 +20,7 @@
 //   carries a number that appears in the prompt (coaching prompts may hold health values).
 
 import { createHash } from 'node:crypto';
+import os from 'node:os';
 
 export interface TrainingRecord { question?: string; answer?: string; text?: string }
 
@@ -274,19 +275,12 @@ const round = (value: number, digits: number) => Number(value.toFixed(digits));
 
 interface Draft { kind: 'qa' | 'text'; question?: string; answer?: string; text?: string }
 
-function draftsOf(records: TrainingRecord[]): Draft[] {
-  const drafts: Draft[] = [];
-  for (const record of records) {
-    const pair = qaOf(record);
-    if (pair) {
-      drafts.push({ kind: 'qa', ...pair });
-      continue;
-    }
-    // A half pair still carries knowledge: it is kept as text.
-    const text = clean(record.text) || clean(record.question) || clean(record.answer);
-    for (const passage of passages(text)) drafts.push({ kind: 'text', text: passage });
-  }
-  return drafts;
+/** The drafts of one record: a QA pair is one; any other record is cut into passages (a half pair still carries knowledge: kept as text). */
+function draftsOfRecord(record: TrainingRecord): Draft[] {
+  const pair = qaOf(record);
+  if (pair) return [{ kind: 'qa', ...pair }];
+  const text = clean(record.text) || clean(record.question) || clean(record.answer);
+  return passages(text).map((passage) => ({ kind: 'text', text: passage }));
 }
 
 /** A QA pair is its question with its answer at ANSWER_WEIGHT; a passage is its text. */
@@ -298,49 +292,220 @@ function partsOf(draft: Draft, ngram: { min: number; max: number }): { grams: Ma
 
 /**
  * Terms kept per document: MAX_TERMS_PER_DOCUMENT, less for a large corpus so the whole artifact
- * holds about MAX_VECTOR_ENTRIES terms (it is one JSON object, loaded whole), never under 32.
+ * holds about MAX_VECTOR_ENTRIES terms, never under 32.
  */
 function termsPerDocument(documents: number): number {
   return Math.max(32, Math.min(MAX_TERMS_PER_DOCUMENT, Math.floor(MAX_VECTOR_ENTRIES / Math.max(1, documents))));
 }
 
-function buildArtifact(records: TrainingRecord[], persona: PersonaSpec, progress: (fraction: number) => void): RetrievalArtifact {
-  const ngram = { ...DEFAULT_NGRAM };
-  const drafts = draftsOf(records);
-  const n = drafts.length;
-  // Two passes over the grams (document frequencies, then vectors), so the grams of the whole
-  // corpus are never in memory at once.
-  const df = new Map<string, number>();
-  drafts.forEach((draft, i) => {
-    const seen = new Set<string>();
-    for (const part of partsOf(draft, ngram)) for (const term of part.grams.keys()) seen.add(term);
-    for (const term of seen) df.set(term, (df.get(term) ?? 0) + 1);
-    progress(((i + 1) / n) * 0.3);
-  });
-  // df becomes idf in place: smoothed, so a term in every document still weighs 1.
-  for (const [term, count] of df) df.set(term, Math.log((1 + n) / (1 + count)) + 1);
-  const idfOf = (term: string) => df.get(term)!;
-  const cap = termsPerDocument(n);
+/** A growable typed array (no array of boxed numbers for millions of entries). */
+class Column<T extends Int32Array | Float64Array | Uint32Array> {
+  length = 0;
+  constructor(private make: (size: number) => T, public data: T = make(1024)) {}
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const grown = this.make(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = value;
+  }
+  done(): T {
+    return this.data.subarray(0, this.length) as T;
+  }
+}
 
-  const used = new Set<string>();
-  const documents: RetrievalDocument[] = drafts.map((draft, i) => {
-    const combined: Sparse = new Map();
-    for (const part of partsOf(draft, ngram)) addInto(combined, l2normalize(tfidf(part.grams, idfOf)), part.weight);
-    const top = [...l2normalize(combined)]
-      .sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))
-      .slice(0, cap);
-    const vector = [...l2normalize(new Map(top))].map(([t, w]): [string, number] => [t, round(w, 5)]).filter(([, w]) => w > 0);
-    for (const [t] of vector) used.add(t);
-    progress(0.3 + ((i + 1) / n) * 0.7);
-    return draft.kind === 'qa'
-      ? { kind: 'qa', question: draft.question, answer: draft.answer, vector }
-      : { kind: 'text', text: draft.text, vector };
-  });
+interface PendingDraft extends Draft {
+  /** The index of its record, and for a QA pair the sha256 of question and answer (what the held-out split sorts by). */
+  record: number;
+  hash?: string;
+}
+
+/** What training made, before it is written as JSON (aimex-retrieval/1) or as the compact binary form (aimex-retrieval/2). */
+interface Built {
+  persona: PersonaSpec;
+  ngram: { min: number; max: number };
+  trainedAt: string;
+  documents: Draft[];
+  /** Per document, heaviest first: term ids (into `terms`) and their weights; CSR over documents. */
+  vectorStarts: Uint32Array;
+  vectorTerms: Int32Array;
+  vectorWeights: Float64Array;
+  terms: string[];
+  /** Rounded idf of each term of `terms` (only terms some vector uses are kept). */
+  idf: Float64Array;
+}
+
+/**
+ * Training fed one record at a time (the worker thread streams them in): document frequencies are
+ * counted as records arrive, over every record; the held-out pairs, known only once all have
+ * arrived, are then taken back out, so the result equals training on the split made up front.
+ * Memory holds the drafts' text, one id per distinct n-gram and the capped vectors in typed arrays.
+ */
+export class Trainer {
+  private readonly ngram = { ...DEFAULT_NGRAM };
+  private readonly drafts: PendingDraft[] = [];
+  private readonly termIds = new Map<string, number>();
+  private readonly termList: string[] = [];
+  private df = new Column((n) => new Int32Array(n));
+  private records = 0;
+  private qaPairs = 0;
+  /** Records with any content, per record index (they are the trainingExamples unless held out). */
+  private readonly withContent: number[] = [];
+  private finished = false;
+
+  constructor(private readonly persona: PersonaSpec) {}
+
+  get recordCount(): number {
+    return this.records;
+  }
+
+  /** How many QA pairs will be held out (a tenth, from 10 on). */
+  get heldOutCount(): number {
+    return this.qaPairs >= 10 ? Math.floor(this.qaPairs / 10) : 0;
+  }
+
+  add(record: TrainingRecord): void {
+    if (this.finished) throw new Error('The trainer has finished');
+    const index = this.records++;
+    if (qaOf(record)) this.qaPairs++;
+    if (qaOf(record) || clean(record.text) || clean(record.question) || clean(record.answer)) this.withContent.push(index);
+    for (const draft of draftsOfRecord(record)) {
+      const pending: PendingDraft = { ...draft, record: index };
+      if (draft.kind === 'qa') pending.hash = createHash('sha256').update(draft.question!).update('\u0000').update(draft.answer!).digest('hex');
+      this.drafts.push(pending);
+      for (const term of this.termsOf(pending)) {
+        let id = this.termIds.get(term);
+        if (id === undefined) {
+          id = this.termList.length;
+          this.termIds.set(term, id);
+          this.termList.push(term);
+          this.df.push(0);
+        }
+        this.df.data[id] += 1;
+      }
+    }
+  }
+
+  private termsOf(draft: Draft): Set<string> {
+    const seen = new Set<string>();
+    for (const part of partsOf(draft, this.ngram)) for (const term of part.grams.keys()) seen.add(term);
+    return seen;
+  }
+
+  /**
+   * Splits off the held-out pairs, builds the capped, L2-normalised tf-idf vectors and measures the
+   * held-out pairs on the result. `progress` receives fractions of this phase.
+   */
+  finish(progress: (fraction: number) => void = () => undefined): { built: Built; heldOut: { question: string; answer: string }[]; trainingExamples: number } {
+    this.finished = true;
+    // splitHeldOut: floor(n / 10) of the n QA pairs when n >= 10, those with the smallest hash (ties: the earlier record).
+    const qa = this.drafts.filter((d) => d.kind === 'qa');
+    const count = qa.length >= 10 ? Math.floor(qa.length / 10) : 0;
+    const held = new Set(count ? [...qa].sort((x, y) => (x.hash! < y.hash! ? -1 : x.hash! > y.hash! ? 1 : x.record - y.record)).slice(0, count) : []);
+    const heldRecords = new Set([...held].map((d) => d.record));
+    for (const draft of held) for (const term of this.termsOf(draft)) this.df.data[this.termIds.get(term)!] -= 1;
+    const documents = this.drafts.filter((d) => !held.has(d));
+    const n = documents.length;
+    const df = this.df.data;
+    const idfOf = (term: string) => Math.log((1 + n) / (1 + df[this.termIds.get(term)!])) + 1;
+    const cap = termsPerDocument(n);
+
+    const vectorStarts = new Uint32Array(n + 1);
+    const vectorTerms = new Column((size) => new Int32Array(size));
+    const vectorWeights = new Column((size) => new Float64Array(size));
+    const used = new Uint8Array(this.termList.length);
+    documents.forEach((draft, i) => {
+      const combined: Sparse = new Map();
+      for (const part of partsOf(draft, this.ngram)) addInto(combined, l2normalize(tfidf(part.grams, idfOf)), part.weight);
+      const top = [...l2normalize(combined)]
+        .sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))
+        .slice(0, cap);
+      for (const [term, w] of l2normalize(new Map(top))) {
+        const weight = round(w, 5);
+        if (!(weight > 0)) continue;
+        const id = this.termIds.get(term)!;
+        used[id] = 1;
+        vectorTerms.push(id);
+        vectorWeights.push(weight);
+      }
+      vectorStarts[i + 1] = vectorTerms.length;
+      progress((i + 1) / n);
+    });
+    if (!n) progress(1);
+
+    // Only the terms some vector uses stay, renumbered; the corpus-wide table is let go.
+    const remap = new Int32Array(this.termList.length).fill(-1);
+    const terms: string[] = [];
+    const idfValues: number[] = [];
+    for (let id = 0; id < this.termList.length; id++) {
+      if (!used[id]) continue;
+      remap[id] = terms.length;
+      terms.push(this.termList[id]);
+      idfValues.push(round(idfOf(this.termList[id]), 5));
+    }
+    const termsOut = vectorTerms.done();
+    for (let i = 0; i < termsOut.length; i++) termsOut[i] = remap[termsOut[i]];
+    this.termIds.clear();
+    this.termList.length = 0;
+    this.df = new Column((size) => new Int32Array(size), new Int32Array(0));
+
+    const built: Built = {
+      persona: { ...this.persona, catchphrases: [...this.persona.catchphrases], brandValues: [...this.persona.brandValues] },
+      ngram: { ...this.ngram }, trainedAt: new Date().toISOString(),
+      documents: documents.map(({ kind, question, answer, text }) => (kind === 'qa' ? { kind, question, answer } : { kind, text })),
+      vectorStarts, vectorTerms: termsOut, vectorWeights: vectorWeights.done(), terms, idf: Float64Array.from(idfValues),
+    };
+    const heldOut = [...held].sort((x, y) => (x.hash! < y.hash! ? -1 : x.hash! > y.hash! ? 1 : x.record - y.record))
+      .map((d) => ({ question: d.question!, answer: d.answer! }));
+    const trainingExamples = this.withContent.filter((r) => !heldRecords.has(r)).length;
+    this.drafts.length = 0;
+    return { built, heldOut, trainingExamples };
+  }
+}
+
+/** The artifact as JSON (aimex-retrieval/1): what RunPod returns, what `train` returns and what older versions stored. */
+function toJsonArtifact(built: Built): RetrievalArtifact {
   const idf: Record<string, number> = {};
-  for (const term of [...used].sort()) idf[term] = round(idfOf(term), 5);
+  for (const i of [...built.terms.keys()].sort((a, b) => (built.terms[a] < built.terms[b] ? -1 : built.terms[a] > built.terms[b] ? 1 : 0))) idf[built.terms[i]] = built.idf[i];
+  const documents: RetrievalDocument[] = built.documents.map((draft, d) => {
+    const vector: [string, number][] = [];
+    for (let j = built.vectorStarts[d]; j < built.vectorStarts[d + 1]; j++) vector.push([built.terms[built.vectorTerms[j]], built.vectorWeights[j]]);
+    return draft.kind === 'qa' ? { kind: 'qa', question: draft.question, answer: draft.answer, vector } : { kind: 'text', text: draft.text, vector };
+  });
+  return { format: ARTIFACT_FORMAT, persona: built.persona, ngram: built.ngram, idf, documents, trainedAt: built.trainedAt };
+}
+
+/** A JSON artifact back to what training made (for RunPod's output and artifacts stored before the compact form). */
+function builtFromJson(artifact: RetrievalArtifact): Built {
+  const terms = Object.keys(artifact.idf);
+  const ids = new Map(terms.map((t, i) => [t, i]));
+  const idf = Float64Array.from(terms, (t) => artifact.idf[t]);
+  const n = artifact.documents.length;
+  const vectorStarts = new Uint32Array(n + 1);
+  const vectorTerms = new Column((size) => new Int32Array(size));
+  const vectorWeights = new Column((size) => new Float64Array(size));
+  artifact.documents.forEach((document, d) => {
+    for (const [term, weight] of document.vector) {
+      let id = ids.get(term);
+      if (id === undefined) {
+        // A term without idf never matches a query's term of the table; keep it harmlessly.
+        id = terms.length;
+        ids.set(term, id);
+        terms.push(term);
+      }
+      vectorTerms.push(id);
+      vectorWeights.push(weight);
+    }
+    vectorStarts[d + 1] = vectorTerms.length;
+  });
+  // A vector's term missing from idf was looked up as unknown before: keep it so.
+  const fullIdf = new Float64Array(terms.length).fill(Math.log(1 + n) + 1);
+  fullIdf.set(idf);
   return {
-    format: ARTIFACT_FORMAT, persona: { ...persona, catchphrases: [...persona.catchphrases], brandValues: [...persona.brandValues] },
-    ngram, idf, documents, trainedAt: new Date().toISOString(),
+    persona: artifact.persona, ngram: artifact.ngram ?? { ...DEFAULT_NGRAM }, trainedAt: artifact.trainedAt,
+    documents: artifact.documents.map(({ vector: _vector, ...rest }) => rest),
+    vectorStarts, vectorTerms: vectorTerms.done(), vectorWeights: vectorWeights.done(), terms, idf: fullIdf,
   };
 }
 
@@ -349,6 +514,19 @@ function buildArtifact(records: TrainingRecord[], persona: PersonaSpec, progress
  * receives strictly increasing fractions, the last one exactly 1.
  */
 export function train(records: TrainingRecord[], persona: PersonaSpec, onProgress?: (fraction: number) => void): TrainingResult {
+  const trainer = new Trainer(persona);
+  for (const record of records) trainer.add(record);
+  const { built, metrics } = finishTraining(trainer, onProgress);
+  return { artifact: toJsonArtifact(built), metrics };
+}
+
+/** Trains from a Trainer that has all records, giving the compact binary artifact (aimex-retrieval/2) and the metrics. */
+export function trainCompact(trainer: Trainer, onProgress?: (fraction: number) => void): { artifact: Buffer; metrics: TrainingResult['metrics'] } {
+  const { compact, metrics } = finishTraining(trainer, onProgress);
+  return { artifact: compact.buffer, metrics };
+}
+
+function finishTraining(trainer: Trainer, onProgress?: (fraction: number) => void) {
   let last = 0;
   const report = (fraction: number) => {
     const value = Math.min(1, fraction);
@@ -358,73 +536,253 @@ export function train(records: TrainingRecord[], persona: PersonaSpec, onProgres
       onProgress(value);
     }
   };
-  const { train: trainSet, heldOut } = splitHeldOut(records);
-  const buildShare = heldOut.length ? 0.6 : 0.99;
-  const artifact = buildArtifact(trainSet, persona, (f) => report(f * buildShare));
+  const buildShare = trainer.heldOutCount ? 0.6 : 0.99;
+  const { built, heldOut, trainingExamples } = trainer.finish((f) => report(f * buildShare));
+  const compact = encodeCompact(built);
 
   let heldOutAccuracy: number | null = null;
   if (heldOut.length) {
     let total = 0;
-    heldOut.forEach((record, i) => {
-      const pair = qaOf(record)!;
-      total += bigramF1(respond(artifact, 'REPLY', pair.question).text, pair.answer);
+    heldOut.forEach((pair, i) => {
+      total += bigramF1(respond(compact, 'REPLY', pair.question).text, pair.answer);
       report(buildShare + ((i + 1) / heldOut.length) * (0.99 - buildShare));
     });
     heldOutAccuracy = round(total / heldOut.length, 4);
   }
   report(1);
-  const trainingExamples = trainSet.filter((r) => qaOf(r) || clean(r.text) || clean(r.question) || clean(r.answer)).length;
-  return { artifact, metrics: { trainingExamples, heldOutExamples: heldOut.length, heldOutAccuracy } };
+  return { built, compact, metrics: { trainingExamples, heldOutExamples: heldOut.length, heldOutAccuracy } };
+}
+
+// ---------------------------------------------------------------- the compact form (aimex-retrieval/2)
+
+/**
+ * The loaded model: one buffer and typed-array views over it, no object per term or posting.
+ * Terms are sorted by their UTF-8 bytes (looked up by binary search); each term's postings are
+ * its documents in order with their weights; texts are decoded only for the documents returned.
+ * The same bytes are the stored artifact, so loading is a copy at most.
+ */
+export interface CompactModel {
+  format: typeof COMPACT_FORMAT;
+  persona: PersonaSpec;
+  ngram: { min: number; max: number };
+  trainedAt: string;
+  documentCount: number;
+  /** The artifact's bytes (the cache counts them). */
+  buffer: Buffer;
+  index: CompactIndex;
+}
+
+interface CompactIndex {
+  termBytes: Buffer;
+  termStarts: Uint32Array;
+  idf: Float64Array;
+  postingStarts: Uint32Array;
+  postingDocs: Int32Array;
+  postingWeights: Float64Array;
+  docKinds: Uint8Array;
+  docStarts: Uint32Array;
+  docText: Buffer;
+  unknownIdf: number;
+  /** Scratch for retrieve (synchronous, so one per model is enough). */
+  scores: Float64Array;
+}
+
+export const COMPACT_FORMAT = 'aimex-retrieval/2';
+const MAGIC = Buffer.from('AIMEXRM2', 'latin1');
+/** Code point order, which is the order of the UTF-8 bytes (plain `<` compares UTF-16 units). */
+function byCodePoints(a: string, b: string): number {
+  for (let i = 0, j = 0; i < a.length && j < b.length;) {
+    const x = a.codePointAt(i)!;
+    const y = b.codePointAt(j)!;
+    if (x !== y) return x - y;
+    i += x > 0xffff ? 2 : 1;
+    j += y > 0xffff ? 2 : 1;
+  }
+  return Buffer.byteLength(a, 'utf8') - Buffer.byteLength(b, 'utf8');
+}
+
+/** Writes the compact form: magic, a JSON header, then 8-byte aligned little-endian sections. */
+function encodeCompact(built: Built): CompactModel {
+  const termOrder = [...built.terms.keys()];
+  termOrder.sort((a, b) => byCodePoints(built.terms[a], built.terms[b]));
+  const rank = new Int32Array(built.terms.length);
+  termOrder.forEach((id, r) => { rank[id] = r; });
+  const nTerms = termOrder.length;
+  const nDocs = built.documents.length;
+
+  // Postings: per term (in sorted order), its documents ascending.
+  const postingCounts = new Uint32Array(nTerms);
+  for (let j = 0; j < built.vectorTerms.length; j++) postingCounts[rank[built.vectorTerms[j]]]++;
+  const postingStarts = new Uint32Array(nTerms + 1);
+  for (let r = 0; r < nTerms; r++) postingStarts[r + 1] = postingStarts[r] + postingCounts[r];
+  const nPostings = postingStarts[nTerms];
+  const fill = postingStarts.slice(0, nTerms);
+  const postingDocs = new Int32Array(nPostings);
+  const postingWeights = new Float64Array(nPostings);
+  for (let d = 0; d < nDocs; d++) {
+    for (let j = built.vectorStarts[d]; j < built.vectorStarts[d + 1]; j++) {
+      const r = rank[built.vectorTerms[j]];
+      postingDocs[fill[r]] = d;
+      postingWeights[fill[r]++] = built.vectorWeights[j];
+    }
+  }
+  const idf = Float64Array.from(termOrder, (id) => built.idf[id]);
+  const termStarts = new Uint32Array(nTerms + 1);
+  termOrder.forEach((id, r) => { termStarts[r + 1] = termStarts[r] + Buffer.byteLength(built.terms[id], 'utf8'); });
+  const docKinds = new Uint8Array(nDocs);
+  const texts: Buffer[] = [];
+  const docStarts = new Uint32Array(2 * nDocs + 1);
+  let at = 0;
+  built.documents.forEach((doc, d) => {
+    docKinds[d] = doc.kind === 'qa' ? 1 : 0;
+    const first = Buffer.from(doc.kind === 'qa' ? doc.question! : doc.text!, 'utf8');
+    const second = Buffer.from(doc.kind === 'qa' ? doc.answer! : '', 'utf8');
+    texts.push(first, second);
+    docStarts[2 * d + 1] = (at += first.length);
+    docStarts[2 * d + 2] = (at += second.length);
+  });
+
+  const header = Buffer.from(JSON.stringify({
+    format: COMPACT_FORMAT, persona: built.persona, ngram: built.ngram, trainedAt: built.trainedAt,
+    terms: nTerms, documents: nDocs, postings: nPostings, termBytes: termStarts[nTerms], textBytes: at,
+  }), 'utf8');
+  const sections: Uint8Array[] = [
+    new Uint8Array(idf.buffer, idf.byteOffset, idf.byteLength),
+    new Uint8Array(postingWeights.buffer, postingWeights.byteOffset, postingWeights.byteLength),
+    new Uint8Array(termStarts.buffer, termStarts.byteOffset, termStarts.byteLength),
+    new Uint8Array(postingStarts.buffer, postingStarts.byteOffset, postingStarts.byteLength),
+    new Uint8Array(postingDocs.buffer, postingDocs.byteOffset, postingDocs.byteLength),
+    new Uint8Array(docStarts.buffer, docStarts.byteOffset, docStarts.byteLength),
+    docKinds,
+  ];
+  const align = (n: number) => (n + 7) & ~7;
+  let size = align(MAGIC.length + 4 + header.length);
+  for (const s of sections) size = align(size + s.byteLength);
+  size += termStarts[nTerms] + at;
+  const out = Buffer.alloc(size);
+  MAGIC.copy(out, 0);
+  out.writeUInt32LE(header.length, MAGIC.length);
+  header.copy(out, MAGIC.length + 4);
+  let offset = align(MAGIC.length + 4 + header.length);
+  for (const s of sections) {
+    out.set(s, offset);
+    offset = align(offset + s.byteLength);
+  }
+  for (const id of termOrder) offset += out.write(built.terms[id], offset, 'utf8');
+  for (const t of texts) offset += t.copy(out, offset);
+  return decodeCompact(out);
+}
+
+function decodeCompact(stored: Buffer): CompactModel {
+  if (os.endianness() !== 'LE') throw new Error('The compact model format is little-endian');
+  // Typed-array views need aligned offsets: a buffer that does not start on 8 bytes is copied once.
+  const buffer = stored.byteOffset % 8 === 0 ? stored : Buffer.from(stored);
+  const headerLength = buffer.readUInt32LE(MAGIC.length);
+  const header = JSON.parse(buffer.toString('utf8', MAGIC.length + 4, MAGIC.length + 4 + headerLength)) as {
+    format: string; persona: PersonaSpec; ngram: { min: number; max: number }; trainedAt: string;
+    terms: number; documents: number; postings: number; termBytes: number; textBytes: number;
+  };
+  if (header.format !== COMPACT_FORMAT) throw new Error(`Unknown model format ${header.format}`);
+  const align = (n: number) => (n + 7) & ~7;
+  let offset = align(MAGIC.length + 4 + headerLength);
+  const base = buffer.byteOffset;
+  const take = <T>(make: (buf: ArrayBufferLike, at: number, length: number) => T, length: number, bytes: number): T => {
+    const view = make(buffer.buffer, base + offset, length);
+    offset = align(offset + bytes);
+    return view;
+  };
+  const { terms, documents, postings } = header;
+  const idf = take((b, at, n) => new Float64Array(b, at, n), terms, terms * 8);
+  const postingWeights = take((b, at, n) => new Float64Array(b, at, n), postings, postings * 8);
+  const termStarts = take((b, at, n) => new Uint32Array(b, at, n), terms + 1, (terms + 1) * 4);
+  const postingStarts = take((b, at, n) => new Uint32Array(b, at, n), terms + 1, (terms + 1) * 4);
+  const postingDocs = take((b, at, n) => new Int32Array(b, at, n), postings, postings * 4);
+  const docStarts = take((b, at, n) => new Uint32Array(b, at, n), 2 * documents + 1, (2 * documents + 1) * 4);
+  const docKinds = take((b, at, n) => new Uint8Array(b, at, n), documents, documents);
+  const termBytes = buffer.subarray(offset, offset + header.termBytes);
+  const docText = buffer.subarray(offset + header.termBytes, offset + header.termBytes + header.textBytes);
+  return {
+    format: COMPACT_FORMAT, persona: header.persona, ngram: header.ngram, trainedAt: header.trainedAt, documentCount: documents, buffer,
+    index: {
+      termBytes, termStarts, idf, postingStarts, postingDocs, postingWeights, docKinds, docStarts, docText,
+      unknownIdf: Math.log(1 + documents) + 1, scores: new Float64Array(documents),
+    },
+  };
+}
+
+/** A stored artifact, either form, as a loaded model: the compact form as it is, JSON converted. */
+export function loadArtifact(stored: Buffer): CompactModel {
+  if (stored.length >= MAGIC.length && stored.subarray(0, MAGIC.length).equals(MAGIC)) return decodeCompact(stored);
+  const artifact = JSON.parse(stored.toString('utf8')) as RetrievalArtifact;
+  if (artifact?.format !== ARTIFACT_FORMAT) throw new Error('Unknown model artifact');
+  return encodeCompact(builtFromJson(artifact));
+}
+
+/** A JSON artifact (RunPod's) as the compact form to store. */
+export function compactArtifact(artifact: RetrievalArtifact): Buffer {
+  return encodeCompact(builtFromJson(artifact)).buffer;
 }
 
 // ---------------------------------------------------------------- retrieval
 
-interface Postings { docs: Int32Array; weights: Float64Array }
-interface Index { postings: Map<string, Postings>; idf: Map<string, number>; unknownIdf: number; scores: Float64Array }
+/** What answers: a JSON artifact (converted once, kept beside it) or a loaded compact model. */
+export type Answerable = RetrievalArtifact | CompactModel;
 
 // Keyed on the documents array, which survives `{ ...artifact, persona }` copies. An artifact
 // is never changed once trained.
-const indexes = new WeakMap<RetrievalDocument[], Index>();
+const converted = new WeakMap<RetrievalDocument[], CompactModel>();
 
-function indexOf(artifact: RetrievalArtifact): Index {
-  const cached = indexes.get(artifact.documents);
-  if (cached) return cached;
-  const lengths = new Map<string, number>();
-  for (const document of artifact.documents) for (const [term] of document.vector) lengths.set(term, (lengths.get(term) ?? 0) + 1);
-  const postings = new Map<string, Postings & { size: number }>();
-  for (const [term, length] of lengths) postings.set(term, { docs: new Int32Array(length), weights: new Float64Array(length), size: 0 });
-  artifact.documents.forEach((document, doc) => {
-    for (const [term, weight] of document.vector) {
-      const list = postings.get(term)!;
-      list.docs[list.size] = doc;
-      list.weights[list.size++] = weight;
-    }
-  });
-  const index: Index = {
-    postings, idf: new Map(Object.entries(artifact.idf)), unknownIdf: Math.log(1 + artifact.documents.length) + 1,
-    scores: new Float64Array(artifact.documents.length),
-  };
-  indexes.set(artifact.documents, index);
-  return index;
+function compactOf(model: Answerable): CompactModel {
+  if (model.format === COMPACT_FORMAT) return model as CompactModel;
+  const artifact = model as RetrievalArtifact;
+  let compact = converted.get(artifact.documents);
+  if (!compact) converted.set(artifact.documents, (compact = encodeCompact(builtFromJson(artifact))));
+  return compact;
+}
+
+function termIndex(index: CompactIndex, term: string): number {
+  const key = Buffer.from(term, 'utf8');
+  let lo = 0;
+  let hi = index.termStarts.length - 2;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = index.termBytes.compare(key, 0, key.length, index.termStarts[mid], index.termStarts[mid + 1]);
+    if (c === 0) return mid;
+    if (c < 0) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+function documentOf(index: CompactIndex, doc: number): Omit<Retrieved, 'score'> {
+  const first = index.docText.toString('utf8', index.docStarts[2 * doc], index.docStarts[2 * doc + 1]);
+  if (index.docKinds[doc] === 1) return { kind: 'qa', question: first, answer: index.docText.toString('utf8', index.docStarts[2 * doc + 1], index.docStarts[2 * doc + 2]) };
+  return { kind: 'text', text: first };
 }
 
 /** The k documents most similar to the query (cosine), best first, only those with a score above 0. */
-export function retrieve(artifact: RetrievalArtifact, query: string, k = 5): Retrieved[] {
+export function retrieve(model: Answerable, query: string, k = 5): Retrieved[] {
   if (k <= 0) return [];
-  const index = indexOf(artifact);
-  const ngram = artifact.ngram ?? DEFAULT_NGRAM;
+  const compact = compactOf(model);
+  const { index } = compact;
+  const ngram = compact.ngram ?? DEFAULT_NGRAM;
   // Terms the model never saw still count in the query's norm: a query mostly about unknown
   // things scores low, which is what the REPLY threshold relies on.
-  const vector = l2normalize(tfidf(gramStats(query, ngram.min, ngram.max), (t) => index.idf.get(t) ?? index.unknownIdf));
+  const found = new Map<string, number>();
+  const vector = l2normalize(tfidf(gramStats(query, ngram.min, ngram.max), (t) => {
+    const at = termIndex(index, t);
+    found.set(t, at);
+    return at >= 0 ? index.idf[at] : index.unknownIdf;
+  }));
   const { scores } = index;
   const touched: number[] = [];
   for (const [term, qWeight] of vector) {
-    const list = index.postings.get(term);
-    if (!list) continue;
-    for (let i = 0; i < list.docs.length; i++) {
-      const doc = list.docs[i];
+    const at = found.get(term)!;
+    if (at < 0) continue;
+    for (let i = index.postingStarts[at]; i < index.postingStarts[at + 1]; i++) {
+      const doc = index.postingDocs[i];
       if (scores[doc] === 0) touched.push(doc);
-      scores[doc] += qWeight * list.weights[i];
+      scores[doc] += qWeight * index.postingWeights[i];
     }
   }
   // Top k by score, ties to the earlier document; the scratch scores are reset as they are read.
@@ -439,10 +797,7 @@ export function retrieve(artifact: RetrievalArtifact, query: string, k = 5): Ret
     best.splice(at, 0, { doc, score });
     if (best.length > k) best.pop();
   }
-  return best.map(({ doc, score }) => {
-    const { vector: _vector, ...rest } = artifact.documents[doc];
-    return { ...rest, score: round(score, 6) };
-  });
+  return best.map(({ doc, score }) => ({ ...documentOf(index, doc), score: round(score, 6) }));
 }
 
 // ---------------------------------------------------------------- persona voice
@@ -644,7 +999,7 @@ function numbersIn(text: string): Set<string> {
  * Deterministic output in the persona's voice from what the model retrieves; never empty,
  * never quoting the prompt. `sources` counts the retrieved documents the text uses.
  */
-export function respond(artifact: RetrievalArtifact, kind: ContentKind, prompt: string): { text: string; sources: number } {
+export function respond(artifact: Answerable, kind: ContentKind, prompt: string): { text: string; sources: number } {
   const persona = artifact.persona;
   const language = languageOf(persona.language);
   const voice = voiceOf(language, registerOf(persona));

@@ -12,7 +12,8 @@ import { readRedactedRecords } from '../datasets/redacted-copy';
 import { artifactKeyOf, writeArtifact } from './artifact-store';
 import { Dataset, DatasetStatus } from '../datasets/dataset.entity';
 import { InfluencerModel, ModelStatus, ModelVersion, TrainingBackend, TrainingJob, TrainingJobStatus } from './model.entity';
-import { ARTIFACT_FORMAT, type PersonaSpec, train, type TrainingRecord, type TrainingResult } from './retrieval-model';
+import { ARTIFACT_FORMAT, type PersonaSpec, type TrainingRecord, type TrainingResult } from './retrieval-model';
+import { TrainerPool, TrainingAborted } from './trainer-pool';
 import { RunPodClient, RunPodError } from './runpod-client';
 
 const event = (message: string) => ({ at: new Date().toISOString(), message });
@@ -33,7 +34,16 @@ export interface TrainingOptions {
   runpod?: Readonly<RunPodConfig> | null;
   /** Keys of the datasets' copies and of the artifact (the worker passes its own; by default from the configured master key). */
   keys?: ObjectKeys;
+  /** The worker's trainer thread pool (LOCAL); without one, a pool is made for this job and closed after it. */
+  trainer?: TrainerPool;
+  /** TRAINING_INPUT_MAX_BYTES: the most redacted data one job may read; more fails the job without retries. */
+  inputMaxBytes?: number;
 }
+
+/** Per job, unless the worker says otherwise (the default of TRAINING_INPUT_MAX_BYTES). */
+export const DEFAULT_TRAINING_INPUT_MAX_BYTES = 64 * 1024 * 1024;
+/** How often a LOCAL training looks for a cancel while its thread computes. */
+const CANCEL_POLL_MS = 500;
 
 type Progress = (progress: number, message?: string) => Promise<void>;
 
@@ -46,7 +56,7 @@ const SUBMITTED = /^submitted to RunPod as (\S+)$/;
  * retry after a crash: a job that already made its version only finishes, and
  * the unique training_job_id means a retry can never make a second version.
  *
- * LOCAL trains in this process; RUNPOD sends the same records to RunPod's
+ * LOCAL trains in the worker's trainer thread (trainLocally); RUNPOD sends the same records to RunPod's
  * serverless API and waits for the artifact (see trainOnRunPod).
  */
 export async function runTraining(orm: MikroORM, storage: Storage, log: Logger, jobId: string, options: TrainingOptions = {}): Promise<TrainingJobStatus | null> {
@@ -80,26 +90,28 @@ export async function runTraining(orm: MikroORM, storage: Storage, log: Logger, 
     const datasets = await em.find(Dataset, { id: { $in: job.datasetIds } });
     const missing = job.datasetIds.filter((id) => !datasets.some((d) => d.id === id && d.status === DatasetStatus.READY && d.redactedKey));
     if (missing.length) throw new KnownFailure('A dataset it was queued with is no longer READY', `Datasets no longer READY: ${missing.join(', ')}`);
-    const records: TrainingRecord[] = [];
-    for (const dataset of datasets) {
-      for await (const record of readRedactedRecords(em, storage, keys, dataset)) records.push(record as TrainingRecord);
-    }
-    await setProgress(0.1, `read ${records.length} redacted records from ${datasets.length} datasets`);
-    await checkCancelled();
+    await checkInputSize(storage, datasets, options.inputMaxBytes ?? DEFAULT_TRAINING_INPUT_MAX_BYTES);
 
-    let result: TrainingResult;
+    let result: TrainedArtifact;
     if (job.backend === TrainingBackend.RUNPOD) {
       if (!options.runpod) throw new KnownFailure('The RUNPOD backend is not configured on this worker (RUNPOD_BASE_URL, RUNPOD_API_KEY)');
-      result = await trainOnRunPod(options.runpod, log, job, { task: 'aimex-train-retrieval', persona: model.persona, records }, setProgress, isCancelled);
+      // RunPod's API takes the records in the request body: they are gathered for it.
+      const records: TrainingRecord[] = [];
+      for (const dataset of datasets) {
+        for await (const record of readRedactedRecords(em, storage, keys, dataset)) records.push(record as TrainingRecord);
+      }
+      await setProgress(0.1, `read ${records.length} redacted records from ${datasets.length} datasets`);
+      await checkCancelled();
+      const trained = await trainOnRunPod(options.runpod, log, job, { task: 'aimex-train-retrieval', persona: model.persona, records }, setProgress, isCancelled);
+      // Stored as RunPod made it (JSON, aimex-retrieval/1); the API converts it to the compact form when it loads it.
+      result = { body: Buffer.from(JSON.stringify(trained.artifact), 'utf8'), metrics: trained.metrics };
     } else {
-      let lastReported = 0.1;
-      result = train(records, model.persona, (fraction) => {
-        const progress = 0.1 + fraction * 0.8;
-        if (progress - lastReported >= 0.1) {
-          lastReported = progress;
-          void setProgress(progress).catch(() => undefined);
-        }
-      });
+      const trainer = options.trainer ?? new TrainerPool();
+      try {
+        result = await trainLocally(trainer, model.persona, datasets, (dataset) => readRedactedRecords(em, storage, keys, dataset), setProgress, isCancelled);
+      } finally {
+        if (!options.trainer) await trainer.destroy();
+      }
     }
     await checkCancelled();
     await finishTraining(em, storage, keys, job, model, result, setProgress);
@@ -113,10 +125,91 @@ export async function runTraining(orm: MikroORM, storage: Storage, log: Logger, 
   }
 }
 
+/** What a backend hands over: the artifact's bytes (LOCAL: the compact form, aimex-retrieval/2; RUNPOD: its JSON) and the metrics. */
+interface TrainedArtifact { body: Buffer; metrics: TrainingResult['metrics'] }
+
+/** More redacted data than TRAINING_INPUT_MAX_BYTES would not fit the worker: the job fails at once, without retries. */
+async function checkInputSize(storage: Storage, datasets: Dataset[], maxBytes: number): Promise<void> {
+  let total = 0;
+  for (const dataset of datasets) total += (await storage.size(dataset.redactedKey!)) ?? 0;
+  if (total <= maxBytes) return;
+  const failure = new KnownFailure(`The training data (${total} bytes) exceeds TRAINING_INPUT_MAX_BYTES (${maxBytes})`);
+  const stop = new UnrecoverableError(failure.message);
+  stop.cause = failure; // what safeErrorMessage stores
+  throw stop;
+}
+
+/**
+ * LOCAL training in the worker's trainer thread: the records stream in from S3 (decrypted as
+ * they come, never the whole dataset in one buffer), progress is written as it moves (at most
+ * every second, at least every 5%), and a cancel is looked for every CANCEL_POLL_MS: it
+ * terminates the thread, so the computation stops, not just the bookkeeping. A thread that dies
+ * fails the attempt (BullMQ retries it); the version is only made afterwards, once.
+ */
+async function trainLocally(
+  trainer: TrainerPool, persona: PersonaSpec, datasets: Dataset[],
+  read: (dataset: Dataset) => AsyncIterable<unknown>, setProgress: Progress, isCancelled: () => Promise<boolean>,
+): Promise<TrainedArtifact> {
+  const expected = datasets.reduce((sum, d) => sum + (d.recordCount ?? 0), 0);
+  let written = 0;
+  let writtenAt = 0;
+  let writing: Promise<void> = Promise.resolve();
+  // Reading is 0.05 to 0.4 of the job, the thread's build 0.4 to 0.9; writes go one after another.
+  const report = (progress: number, message?: string) => {
+    const now = Date.now();
+    if (!message && (progress - written < 0.01 || (progress - written < 0.05 && now - writtenAt < 1000))) return;
+    written = Math.max(written, progress);
+    writtenAt = now;
+    writing = writing.then(() => setProgress(progress, message)).catch(() => undefined);
+  };
+
+  const controller = new AbortController();
+  let cancelled = false;
+  let polling = false;
+  const poll = setInterval(() => {
+    if (polling) return;
+    polling = true;
+    isCancelled().then((yes) => {
+      if (yes) {
+        cancelled = true;
+        controller.abort();
+      }
+    }, () => undefined).finally(() => { polling = false; });
+  }, CANCEL_POLL_MS);
+
+  async function* records(): AsyncGenerator<TrainingRecord> {
+    let count = 0;
+    for (const dataset of datasets) {
+      for await (const record of read(dataset)) {
+        count += 1;
+        yield record as TrainingRecord;
+      }
+    }
+    report(0.4, `read ${count} redacted records from ${datasets.length} datasets`);
+  }
+
+  try {
+    report(0.05);
+    const trained = await trainer.train({
+      persona, records: records(), signal: controller.signal,
+      onRead: (count) => report(0.05 + 0.35 * Math.min(1, count / Math.max(1, expected))),
+      onProgress: (fraction) => report(0.4 + 0.5 * fraction),
+    });
+    report(0.9, 'model built');
+    return { body: trained.artifact, metrics: trained.metrics };
+  } catch (error) {
+    if (cancelled && error instanceof TrainingAborted) throw new Cancelled();
+    throw error;
+  } finally {
+    clearInterval(poll);
+    await writing;
+  }
+}
+
 /** Stores the artifact, then makes the version, activates it and consumes the datasets in one transaction (whatever the backend). */
-async function finishTraining(em: EntityManager, storage: Storage, keys: ObjectKeys, job: TrainingJob, model: InfluencerModel, result: TrainingResult, setProgress: Progress): Promise<void> {
+async function finishTraining(em: EntityManager, storage: Storage, keys: ObjectKeys, job: TrainingJob, model: InfluencerModel, result: TrainedArtifact, setProgress: Progress): Promise<void> {
   const artifactKey = artifactKeyOf(model.organization.id, model.id, job.id);
-  const storedBytes = await writeArtifact(em, storage, keys, artifactKey, job.id, Buffer.from(JSON.stringify(result.artifact), 'utf8'));
+  const storedBytes = await writeArtifact(em, storage, keys, artifactKey, job.id, result.body);
   await setProgress(0.95, 'artifact stored');
 
   const consumed = await em.transactional(async (tx) => {
