@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
-  bigramF1, charNgrams, disclosureFor, MAX_TERMS_PER_DOCUMENT, respond, retrieve, splitHeldOut, train,
+  bigramF1, charNgrams, compactArtifact, disclosureFor, loadArtifact, MAX_TERMS_PER_DOCUMENT, respond, retrieve, splitHeldOut, train, Trainer, trainCompact,
   type ContentKind, type PersonaSpec, type RetrievalArtifact, type TrainingRecord,
 } from '../../src/modules/models/retrieval-model';
 
@@ -341,6 +341,44 @@ describe('respond', () => {
         expect(respond(model, kind, prompt)).toEqual(out);
       }
     }
+  });
+});
+
+describe('the compact form (aimex-retrieval/2)', () => {
+  const records: TrainingRecord[] = [...shop, ...pairs(30), { text: '이모지 😀 와 𝒜 같은 글자도 검색돼요. 𝒜는 수학 글자예요.' }, { question: '반쪽 질문' }];
+  const { artifact, metrics } = train(records, persona());
+  const prompts = ['배송 기간이 어떻게 되나요?', '질문 7번은 무엇인가요?', '😀 이모지', '𝒜 글자', '', 'xyz', '환불 받고 싶어요'];
+
+  it('given a JSON artifact, when stored compact and loaded, then every kind answers exactly as from the JSON, scores included', () => {
+    const stored = compactArtifact(artifact);
+    expect(stored.subarray(0, 8).toString('latin1')).toBe('AIMEXRM2');
+    const loaded = loadArtifact(stored);
+    expect(loaded).toMatchObject({ format: 'aimex-retrieval/2', persona: artifact.persona, ngram: artifact.ngram, documentCount: artifact.documents.length });
+    for (const prompt of prompts) {
+      expect(retrieve(loaded, prompt, 5)).toEqual(retrieve(artifact, prompt, 5));
+      for (const kind of KINDS) expect(respond(loaded, kind, prompt)).toEqual(respond(artifact, kind, prompt));
+    }
+    // A JSON artifact (RunPod's, or one stored before) loads too; a persona override reaches the answer.
+    const fromJson = loadArtifact(Buffer.from(JSON.stringify(artifact), 'utf8'));
+    expect(retrieve(fromJson, prompts[0])).toEqual(retrieve(artifact, prompts[0]));
+    expect(respond({ ...loaded, persona: persona({ language: 'en' }) }, 'REPLY', '양자역학이 뭐예요?').text).toContain("don't know");
+  });
+
+  it('given records streamed into a Trainer, then the compact artifact and metrics equal training on the whole list', () => {
+    const trainer = new Trainer(persona());
+    for (const record of records) trainer.add(record);
+    const seen: number[] = [];
+    const streamed = trainCompact(trainer, (f) => seen.push(f));
+    expect(streamed.metrics).toEqual(metrics);
+    expect(seen.at(-1)).toBe(1);
+    const loaded = loadArtifact(streamed.artifact);
+    for (const prompt of prompts) expect(retrieve(loaded, prompt, 5)).toEqual(retrieve(artifact, prompt, 5));
+  });
+
+  it('given a loaded model, then it is about the size of its bytes: typed-array views over one buffer', () => {
+    const loaded = loadArtifact(compactArtifact(artifact));
+    const { index } = loaded;
+    for (const view of [index.idf, index.postingWeights, index.postingDocs, index.termStarts, index.docStarts]) expect(view.buffer).toBe(loaded.buffer.buffer);
   });
 });
 
