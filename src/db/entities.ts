@@ -12,6 +12,7 @@ import { UsageEvent, WebVisit } from '../modules/usage/usage.entity';
 import { User } from '../modules/users/user.entity';
 import { RefreshToken, Session } from '../auth/session.entity';
 import { AccessLogEntry, AccessLogHead } from '../privacy/access-log.entity';
+import { ObjectKey } from '../privacy/object-key.entity';
 import { SubjectKey } from '../privacy/subject-key.entity';
 import { Invitation } from '../modules/invitations/invitation.entity';
 import { OutboxMessage } from './outbox.entity';
@@ -22,5 +23,5 @@ export const ENTITIES = [
   PrivacyPolicy, RetentionPolicy, Processor, SubjectKey, AccessLogEntry, AccessLogHead,
   WebVisit, UsageEvent, OutboxMessage, Dataset, InfluencerModel, ModelVersion, TrainingJob, GeneratedContent,
   Conversation, ChatMessage, HealthProfile, MissionTemplate, Mission, MissionCheckIn,
-  Product, Purchase, ContentItem, RecommendationFeedback, PurgeRun, LegalHold, Invitation,
+  Product, Purchase, ContentItem, RecommendationFeedback, PurgeRun, LegalHold, Invitation, ObjectKey,
 ];

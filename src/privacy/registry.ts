@@ -95,6 +95,8 @@ export const PERSONAL_DATA_REGISTRY: Record<string, EntityRegistration> = {
   RetentionPolicy: { subject: null, personal: {}, notPersonal: ['category', 'period', 'trigger', 'action', 'legalBasis'] },
   Processor: { subject: null, personal: {}, notPersonal: ['name', 'task', 'retention', 'country', 'sortOrder'] },
   SubjectKey: { subject: 'subjectId', personal: {}, notPersonal: ['subjectId', 'wrappedKey', 'keyVersion', 'createdAt', 'destroyedAt'] },
+  // Keys of stored objects (a dataset, a model version's artifact): key material, about nobody.
+  ObjectKey: { subject: null, personal: {}, notPersonal: ['id', 'owner', 'wrappedKey', 'keyVersion', 'createdAt', 'destroyedAt'] },
   AccessLogEntry: {
     subject: 'subjectId',
     personal: {
@@ -132,12 +134,13 @@ export const PERSONAL_DATA_REGISTRY: Record<string, EntityRegistration> = {
     subject: null,
     thirdParty: 'company text may mention people who are not users; validation redacts what it finds, and the files are destroyed once a model is trained',
     personal: {
-      rawKey: { category: DataCategory.TRAINING_DATA, item: 'uploaded original (S3 object)' },
-      redactedKey: { category: DataCategory.TRAINING_DATA, item: 'redacted copy (S3 object)' },
-      preview: { category: DataCategory.TRAINING_DATA, item: 'first redacted records' },
+      uploadKey: { category: DataCategory.TRAINING_DATA, item: 'upload (S3 object, until completion)' },
+      rawKey: { category: DataCategory.TRAINING_DATA, item: 'uploaded original (S3 object, while validated)' },
+      redactedKey: { category: DataCategory.TRAINING_DATA, item: 'redacted copy (S3 object, encrypted under the dataset key)' },
+      previewEnc: { category: DataCategory.TRAINING_DATA, encrypted: true, item: 'first redacted records (encrypted under the dataset key)' },
     },
     notPersonal: ['id', 'organization', 'name', 'kind', 'format', 'status', 'sizeBytes', 'checksumSha256', 'recordCount', 'qaPairCount',
-      'issues', 'issueCount', 'piiCounts', 'rawDeletedAt', 'createdBy', 'createdByApiKeyId', 'createdAt', 'updatedAt'],
+      'issues', 'issueCount', 'piiCounts', 'rawDeletedAt', 'validationOutcome', 'createdBy', 'createdByApiKeyId', 'createdAt', 'updatedAt'],
   },
   InfluencerModel: { subject: null, personal: {}, notPersonal: ['id', 'organization', 'name', 'description', 'persona', 'status', 'activeVersionId', 'createdAt', 'updatedAt'] },
   // The artifact holds redacted text only; its key is not personal.
