@@ -4,7 +4,8 @@
 // them from this one, one after the other, never concurrently.
 //
 // Settings (environment): BENCH_SECONDS (8), BENCH_WARMUP_SECONDS (2),
-// BENCH_CONNECTIONS (10), BENCH_SCENARIOS (processors,me,user: which, in that order),
+// BENCH_CONNECTIONS (10), BENCH_SCENARIOS (processors,me,user: which, in that order;
+// validation: the dataset validation scenario of validation.ts, alone),
 // BENCH_CPU_PROF=<dir> (runs both children with --cpu-prof into <dir>; the
 // file names carry the pids printed at start).
 // Uses its own database aimex_bench (dropped and recreated each run), Redis
@@ -27,6 +28,7 @@ import { EmailIndex } from '../../src/privacy/email-index';
 import { MasterKeys } from '../../src/privacy/key-ring';
 import { startLocalS3 } from '../../src/storage/local-s3';
 import { PASSWORD, signUpInput, uniqueEmail } from '../factories/accounts';
+import { runValidationBench } from './validation';
 
 interface Histogram { average: number; p50: number; p99: number; total: number }
 interface AutocannonResult {
@@ -185,6 +187,8 @@ const perRequest = (run: Run, pick: (usage: ProcessUsage) => number) =>
   run.usage && run.result['2xx'] > 0 ? fixed(pick(run.usage) / run.result['2xx'], 2) : '-';
 
 async function main(): Promise<number> {
+  // Dataset validation throughput has its own setup and baseline (test/bench/validation.ts).
+  if (only.includes('validation')) return runValidationBench();
   console.log(`AIMEX bench: ${seconds} s per run after ${warmupSeconds} s warm-up (and a first ${warmupSeconds} s warm-up pass over every scenario), ${connections} connections, one server at a time`);
   console.log(`machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), node ${process.version}, ${os.platform()} ${os.release()}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 

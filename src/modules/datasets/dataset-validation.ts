@@ -13,6 +13,7 @@ import { type DatasetRecord as ParsedRecord, emptySummary, parseDataset } from '
 import { datasetObjectKey } from './dataset-objects';
 
 export const PREVIEW_RECORDS = 20;
+const WRITE_BATCH = 64 * 1024;
 
 const previewAad = (datasetId: string) => `dataset-preview:${datasetId}`;
 
@@ -93,14 +94,21 @@ async function redactOriginal(em: EntityManager, storage: Storage, keys: ObjectK
   const summary = emptySummary();
   const pii: Record<string, number> = {};
   const preview: StoredRecord[] = [];
+  // Lines go out in batches: one stream write (and one encrypted segment or so) per WRITE_BATCH, not per record.
+  let batch = '';
   try {
     for await (const record of parseDataset(dataset.format, hashed(), summary)) {
       const redacted = redactRecord(record, pii);
       if (preview.length < PREVIEW_RECORDS) preview.push(redacted);
-      if (!out.write(`${JSON.stringify(redacted)}\n`)) await once(out, 'drain');
+      batch += `${JSON.stringify(redacted)}\n`;
+      if (batch.length >= WRITE_BATCH) {
+        const full = out.write(batch);
+        batch = '';
+        if (!full) await once(out, 'drain');
+      }
     }
   } finally {
-    out.end();
+    out.end(batch);
   }
   await uploaded;
 
