@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
@@ -124,7 +124,9 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
     validationRules: queryLimitRules(config.queryLimits),
     parseOptions: { maxTokens: config.queryLimits.maxTokens },
     formatError: createFormatError({ production }),
-    plugins: [ApolloServerPluginLandingPageDisabled(), inputGuardPlugin<Context>(), requestPlugin],
+    // No cache hints are used: without the cache-control plugin no plugin resolves per field, and
+    // Apollo does not wrap every field's resolver (a page of 100 users has thousands of fields).
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), inputGuardPlugin<Context>(), requestPlugin],
   });
   await apollo.start();
 

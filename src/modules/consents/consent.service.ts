@@ -12,8 +12,8 @@ export const REQUIRED_PURPOSES: readonly ConsentPurpose[] = [ConsentPurpose.TERM
 const ALL_PURPOSES = Object.values(ConsentPurpose);
 
 /** Latest event per purpose; events arrive ordered by time. */
-export function deriveConsents(events: ConsentEvent[]): Consent[] {
-  const latest = new Map<ConsentPurpose, ConsentEvent>();
+export function deriveConsents(events: Pick<ConsentEvent, 'purpose' | 'granted' | 'policyVersion' | 'at'>[]): Consent[] {
+  const latest = new Map<ConsentPurpose, Pick<ConsentEvent, 'purpose' | 'granted' | 'policyVersion' | 'at'>>();
   for (const event of events) latest.set(event.purpose, event);
   return ALL_PURPOSES.filter((p) => latest.has(p)).map((purpose) => {
     const e = latest.get(purpose)!;
@@ -29,7 +29,7 @@ export class ConsentService {
   }
 
   async currentFor(ctx: Context, user: User): Promise<Consent[]> {
-    return deriveConsents(await ctx.loaders.consentEventsByUserId.load(user.id));
+    return deriveConsents(await ctx.loaders.currentConsentsByUserId.load(user.id));
   }
 
   /** Rejects duplicates; every purpose must appear at most once. */
@@ -91,6 +91,7 @@ export class ConsentService {
       }
     });
     ctx.loaders.consentEventsByUserId.clear(userId);
+    ctx.loaders.currentConsentsByUserId.clear(userId);
     return deriveConsents(await ctx.loaders.consentEventsByUserId.load(userId));
   }
 
