@@ -5,7 +5,8 @@
 //
 // Settings (environment): BENCH_SECONDS (8), BENCH_WARMUP_SECONDS (2),
 // BENCH_CONNECTIONS (10), BENCH_SCENARIOS (processors,me,user: which, in that order;
-// validation: the dataset validation scenario of validation.ts, alone),
+// validation: the dataset validation scenario of validation.ts, alone;
+// training, recommendations, users: the heavy-work scenarios of heavy-work.ts, after these),
 // BENCH_CPU_PROF=<dir> (runs both children with --cpu-prof into <dir>; the
 // file names carry the pids printed at start).
 // Uses its own database aimex_bench (dropped and recreated each run), Redis
@@ -29,6 +30,7 @@ import { MasterKeys } from '../../src/privacy/key-ring';
 import { startLocalS3 } from '../../src/storage/local-s3';
 import { PASSWORD, signUpInput, uniqueEmail } from '../factories/accounts';
 import { runValidationBench } from './validation';
+import { HEAVY_WORK, runHeavyWork } from './heavy-work';
 
 interface Histogram { average: number; p50: number; p99: number; total: number }
 interface AutocannonResult {
@@ -47,7 +49,7 @@ const autocannon = require('autocannon') as (options: Record<string, unknown>) =
 const seconds = positive('BENCH_SECONDS', 8);
 const warmupSeconds = positive('BENCH_WARMUP_SECONDS', 2);
 const connections = positive('BENCH_CONNECTIONS', 10);
-const only = (process.env.BENCH_SCENARIOS ?? 'processors,me,user').split(',').map((s) => s.trim());
+const only = (process.env.BENCH_SCENARIOS ?? `processors,me,user,${Object.keys(HEAVY_WORK).join(',')}`).split(',').map((s) => s.trim());
 const cpuProfDir = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : null;
 const GOAL = { scenario: 'user', ratio: 0.5 };
 
@@ -189,6 +191,7 @@ const perRequest = (run: Run, pick: (usage: ProcessUsage) => number) =>
 async function main(): Promise<number> {
   // Dataset validation throughput has its own setup and baseline (test/bench/validation.ts).
   if (only.includes('validation')) return runValidationBench();
+  if (!['processors', 'me', 'user'].some((key) => only.includes(key))) return 0;
   console.log(`AIMEX bench: ${seconds} s per run after ${warmupSeconds} s warm-up (and a first ${warmupSeconds} s warm-up pass over every scenario), ${connections} connections, one server at a time`);
   console.log(`machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), node ${process.version}, ${os.platform()} ${os.release()}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
@@ -349,7 +352,7 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => process.exit(code), (error) => {
+main().then(async (code) => process.exit(Math.max(code, await runHeavyWork(only))), (error) => {
   console.error(error);
   process.exit(1);
 });

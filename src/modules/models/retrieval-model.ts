@@ -585,6 +585,8 @@ interface CompactIndex {
   unknownIdf: number;
   /** Scratch for retrieve (synchronous, so one per model is enough). */
   scores: Float64Array;
+  /** Terms looked up in a Map instead of by binary search (the bench's baseline: how models were held before). */
+  termMap?: Map<string, number>;
 }
 
 export const COMPACT_FORMAT = 'aimex-retrieval/2';
@@ -718,6 +720,14 @@ export function loadArtifact(stored: Buffer): CompactModel {
   return encodeCompact(builtFromJson(artifact));
 }
 
+/** The same model with its terms in a Map (an object per term, as before the compact form): the bench's baseline for lookups. */
+export function withTermMap(model: CompactModel): CompactModel {
+  const { index } = model;
+  const termMap = new Map<string, number>();
+  for (let t = 0; t + 1 < index.termStarts.length; t += 1) termMap.set(index.termBytes.toString('utf8', index.termStarts[t], index.termStarts[t + 1]), t);
+  return { ...model, index: { ...index, termMap, scores: new Float64Array(model.documentCount) } };
+}
+
 /** A JSON artifact (RunPod's) as the compact form to store. */
 export function compactArtifact(artifact: RetrievalArtifact): Buffer {
   return encodeCompact(builtFromJson(artifact)).buffer;
@@ -741,6 +751,7 @@ function compactOf(model: Answerable): CompactModel {
 }
 
 function termIndex(index: CompactIndex, term: string): number {
+  if (index.termMap) return index.termMap.get(term) ?? -1;
   const key = Buffer.from(term, 'utf8');
   let lo = 0;
   let hi = index.termStarts.length - 2;

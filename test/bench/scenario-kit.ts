@@ -1,0 +1,140 @@
+// What the benches of issue 9 (training, models, recommendations, users) share:
+// a database of their own, the real API in a child process (so the load
+// generator does not share its event loop), sequential latency sampling and
+// the goal lines. Each scenario file runs alone (node -r ts-node/register/transpile-only
+// test/bench/<file>.ts) or from run.ts.
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { Client } from 'pg';
+import { prepareDatabase } from '../../src/app';
+import { type Config, loadConfig } from '../../src/config';
+import { startLocalS3 } from '../../src/storage/local-s3';
+
+export interface Bench {
+  name: string;
+  env: NodeJS.ProcessEnv;
+  config: Readonly<Config>;
+  db: Client;
+  close(): Promise<void>;
+}
+
+/** A fresh database aimex_bench_<name>, Redis db 10 emptied, an S3-compatible server on `s3Port`. */
+export async function openBench(name: string, s3Port: number, extraEnv: Record<string, string> = {}): Promise<Bench> {
+  const database = `aimex_bench_${name}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env, NODE_ENV: 'test', DATABASE_URL: `postgresql://postgres@127.0.0.1:5432/${database}`, REDIS_URL: 'redis://127.0.0.1:6379/10',
+    S3_ENDPOINT: `http://127.0.0.1:${s3Port}`, S3_BUCKET: 'aimex-bench', RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_PER_IP_PER_MINUTE: '0', SIGN_IN_PER_IP_LIMIT: '0',
+    LOG_LEVEL: 'silent', EMBEDDED_WORKER: 'false', ACCESS_TOKEN_TTL_SECONDS: '86400', ...extraEnv,
+  };
+  const config = loadConfig(env);
+  const admin = new Client({ connectionString: 'postgresql://postgres@127.0.0.1:5432/postgres' });
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists "${database}" with (force)`);
+  } finally {
+    await admin.end();
+  }
+  await prepareDatabase(config);
+  const redis = new Redis(config.redisUrl);
+  await redis.flushdb();
+  redis.disconnect();
+  const directory = join(os.tmpdir(), `aimex-bench-${name}-s3-${process.pid}`);
+  const s3 = await startLocalS3({ port: s3Port, directory });
+  const db = new Client({ connectionString: config.databaseUrl });
+  await db.connect();
+  return {
+    name, env, config, db,
+    async close() {
+      await db.end();
+      await s3.close();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Child { process: ChildProcess; url: string; pid: number }
+
+/** Forks a bench child (api-server.ts, or another script that reports `{ port }` over IPC when it listens). */
+export function startChild(script: string, env: NodeJS.ProcessEnv, execArgv: string[] = []): Promise<Child> {
+  const child = fork(join(__dirname, script), [], { env, execArgv: ['-r', 'ts-node/register/transpile-only', ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} did not start within 60 s`)), 60_000);
+    child.once('message', (message: { port?: number }) => {
+      clearTimeout(timer);
+      resolve({ process: child, url: `http://127.0.0.1:${message.port ?? 0}`, pid: child.pid! });
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited with code ${code} before it was ready`));
+    });
+  });
+}
+
+export async function stopChild(child: Child | null): Promise<void> {
+  if (!child || child.process.exitCode !== null || child.process.signalCode !== null) return;
+  const exited = new Promise<void>((done) => child.process.once('exit', () => done()));
+  child.process.send('stop');
+  const timer = setTimeout(() => child.process.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export async function gql(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<any> {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ query, variables }),
+  });
+  const json = (await response.json()) as { data?: unknown; errors?: unknown };
+  if (response.status !== 200 || json.errors) throw new Error(`GraphQL call failed (${response.status}): ${JSON.stringify(json.errors)}`);
+  return json.data;
+}
+
+/** Latency percentiles (ms) of `count` requests sent one after another, after `warmup` unmeasured ones. */
+export async function sequential(count: number, warmup: number, once: (i: number) => Promise<void>): Promise<{ p50: number; p99: number; mean: number }> {
+  for (let i = 0; i < warmup; i += 1) await once(i);
+  const times: number[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const start = process.hrtime.bigint();
+    await once(i);
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
+  return { p50: at(0.5), p99: at(0.99), mean: times.reduce((s, t) => s + t, 0) / times.length };
+}
+
+/** CPU seconds used by a process so far (Linux /proc). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Resident memory of a process now and at its peak (VmRSS, VmHWM), in bytes. */
+export function memoryOf(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string) => Number(new RegExp(`^${name}:\\s*(\\d+)`, 'm').exec(status)?.[1] ?? 0) * 1024;
+  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+}
+
+export const mib = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MiB`;
+export const fixed = (value: number, digits = 1) => value.toFixed(digits);
+
+/** One goal line: `label: measured (baseline), ratio; goal ...: met | NOT MET`. Returns whether it was met. */
+export function goal(label: string, detail: string, met: boolean, goalText: string): boolean {
+  console.log(`${label}: ${detail} (goal ${goalText}: ${met ? 'met' : 'NOT MET'})`);
+  return met;
+}
+
+export const machineLine = () =>
+  `machine: ${os.cpus().length} CPUs, node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+
+/** Runs a scenario's main as a script: exit 0 when every goal was met, 1 otherwise. */
+export function runAsScript(main: () => Promise<boolean>): void {
+  main().then((ok) => process.exit(ok ? 0 : 1), (error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
