@@ -10,6 +10,7 @@ export const QUEUES = {
   datasetValidation: 'dataset-validation',
   training: 'training',
   purge: 'purge',
+  dataSubjectRequests: 'data-subject-requests',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -19,6 +20,7 @@ export interface JobPayloads {
   training: { trainingJobId: string };
   /** Without a run id (the daily schedule), the worker opens the run itself. */
   purge: { purgeRunId?: string };
+  'data-subject-requests': { requestId: string };
 }
 
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {

@@ -16,6 +16,8 @@ import { executePurge } from '../src/modules/retention/purge';
 import { PurgeRun } from '../src/modules/retention/retention.entity';
 import { MasterKeys } from '../src/privacy/key-ring';
 import { ObjectKeys } from '../src/privacy/object-keys';
+import { Redis } from 'ioredis';
+import { createServices } from '../src/services';
 import { Storage } from '../src/storage/storage';
 import { OutboxRelay, QUEUES, redisConnection, type JobPayloads } from './queues';
 
@@ -78,12 +80,26 @@ export async function startWorker(config: Readonly<Config>, options: { orm?: Mik
       const run = em.create(PurgeRun, { dryRun: false });
       await em.flush();
       runId = run.id;
+      // A retry of this attempt runs the same PurgeRun again, not a new one.
+      await job.updateData({ ...job.data, purgeRunId: runId });
     }
     await executePurge(orm, storage, runId);
     return { purgeRunId: runId };
   }), { connection, concurrency: 1 });
 
-  const workers = [maintenance, datasetValidation, training, purge];
+  // Data-subject requests run through the same services the API uses, with a system context.
+  const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  redis.on('error', () => undefined);
+  const services = createServices({ config, orm, redis, storage, log });
+  const dataSubjectRequests = new Worker<JobPayloads['data-subject-requests']>(QUEUES.dataSubjectRequests, processor(QUEUES.dataSubjectRequests, async (job) => ({
+    status: (await services.dataSubjectRequests.process(orm.em.fork(), job.data.requestId))?.status ?? null,
+  })), { connection, concurrency: 2 });
+  dataSubjectRequests.on('failed', (job, error) => {
+    // Out of retries: the request stays open and is flagged for the officer.
+    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) void services.dataSubjectRequests.markFailed(orm, job.data.requestId, error).catch((e) => log.error({ err: e }, 'could not flag the request'));
+  });
+
+  const workers = [maintenance, datasetValidation, training, purge, dataSubjectRequests];
   for (const worker of workers) {
     // Failures of the processors were logged by processor(); this catches BullMQ's own (a stalled job).
     worker.on('failed', (job, error) => {
@@ -110,6 +126,7 @@ export async function startWorker(config: Readonly<Config>, options: { orm?: Mik
       await Promise.all(workers.map((w) => w.close()));
       await trainer.destroy();
       if (!options.storage) storage.destroy();
+      redis.disconnect();
       if (!options.orm) await orm.close(true);
     },
   };

@@ -32,6 +32,8 @@ export interface Config {
     localPort: number;
   };
   jwtSecret: string;
+  /** Where clients reach this API (links it hands out, such as data-subject exports). */
+  publicUrl: string;
   /** AES-256 key wrapping every subject's data key, with its version. */
   masterKey: { version: number; key: Buffer };
   /** Earlier master keys, kept so data keys wrapped by them can be re-wrapped. */
@@ -211,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       localPort: int(env, 'S3_LOCAL_PORT', 4569),
     },
     jwtSecret: env.JWT_SECRET || DEV_JWT_SECRET,
+    publicUrl: (env.PUBLIC_URL || `http://${env.HOST || '127.0.0.1'}:${int(env, 'PORT', 4000)}`).replace(/\/+$/, ''),
     masterKey,
     retiredMasterKeys: retired,
     blindIndexKey: key32('BLIND_INDEX_KEY', env.BLIND_INDEX_KEY || DEV_BLIND_INDEX_KEY),

@@ -9,6 +9,7 @@ import { ApiKeyResolver } from './modules/api-keys/api-key.resolver';
 import { ConsentResolver } from './modules/consents/consent.resolver';
 import { ChatMessageResolver, ConversationResolver } from './modules/conversations/conversation.resolver';
 import { ContentItemResolver, ProductResolver, PurchaseResolver } from './modules/catalog/catalog.resolver';
+import { DataSubjectRequestResolver, UserDataSubjectRequestsResolver } from './modules/data-subject-requests/dsr.resolver';
 import { DatasetResolver } from './modules/datasets/dataset.resolver';
 import { RecommendationResolver } from './modules/recommendations/recommendation.resolver';
 import { InvitationResolver, OrganizationInvitationsResolver } from './modules/invitations/invitation.resolver';
@@ -28,7 +29,7 @@ export const RESOLVERS = [
   AuthResolver, UserResolver, OrganizationResolver, ApiKeyResolver, ConsentResolver, PolicyResolver, PrivacyResolver, DatasetResolver,
   ModelResolver, TrainingJobResolver, GeneratedContentResolver, ConversationResolver, ChatMessageResolver,
   MissionResolver, MissionTemplateResolver, ProductResolver, PurchaseResolver, ContentItemResolver, RecommendationResolver,
-  StatisticsResolver, RetentionResolver, InvitationResolver, OrganizationInvitationsResolver,
+  StatisticsResolver, RetentionResolver, InvitationResolver, OrganizationInvitationsResolver, DataSubjectRequestResolver, UserDataSubjectRequestsResolver,
 ] as const;
 
 let cached: GraphQLSchema | null = null;

@@ -14,6 +14,7 @@ import { RecommendationService } from './modules/recommendations/recommendation.
 import { InvitationService } from './modules/invitations/invitation.service';
 import { RetentionService } from './modules/retention/retention.service';
 import { StatisticsService } from './modules/statistics/statistics.service';
+import { DataSubjectRequestService } from './modules/data-subject-requests/dsr.service';
 import { DatasetService } from './modules/datasets/dataset.service';
 import { MissionService } from './modules/missions/mission.service';
 import { ModelService } from './modules/models/model.service';
@@ -62,6 +63,7 @@ export interface Services extends ServiceDeps {
   statistics: StatisticsService;
   retention: RetentionService;
   invitations: InvitationService;
+  dataSubjectRequests: DataSubjectRequestService;
 }
 
 export function createServices(base: Pick<ServiceDeps, 'config' | 'orm' | 'redis' | 'storage' | 'log'>): Services {
@@ -78,8 +80,10 @@ export function createServices(base: Pick<ServiceDeps, 'config' | 'orm' | 'redis
   const models = new ModelService(deps);
   const missions = new MissionService({ ...deps, models });
   deps.onHealthConsentChange = (em, userId, granted) => missions.onHealthConsentChange(em, userId, granted);
+  const auth = new AuthService(deps);
   return Object.assign(deps, {
-    auth: new AuthService(deps),
+    auth,
+    dataSubjectRequests: new DataSubjectRequestService({ ...deps, auth }),
     users: new UserService(deps),
     organizations: new OrganizationService(),
     apiKeys: new ApiKeyService(deps),

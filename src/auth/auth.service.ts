@@ -102,15 +102,7 @@ export class AuthService {
       // (rate-limiter-flexible blocks only on the failure that crosses the limit, so unknown emails behave the same).
       let locked: { retryAfterSeconds: number } | null = null;
       if (user) {
-        const [counted] = await ctx.em.execute<{ locked: boolean | null }[]>(
-          `update users set
-             failed_sign_ins = case when locked_until > now() then failed_sign_ins when failed_sign_ins + 1 >= ? then 0 else failed_sign_ins + 1 end,
-             locked_until = case when locked_until > now() then locked_until when failed_sign_ins + 1 >= ? then ? else locked_until end
-           where id = ? returning locked_until > now() as "locked"`,
-          [this.deps.config.signIn.maxFailures, this.deps.config.signIn.maxFailures,
-            new Date(now + this.deps.config.signIn.lockSeconds * 1000), user.id],
-        );
-        if (counted?.locked) locked = { retryAfterSeconds: this.deps.config.signIn.lockSeconds };
+        if (await this.countFailure(ctx, user.id, now)) locked = { retryAfterSeconds: this.deps.config.signIn.lockSeconds };
       } else {
         const verdict = await unknownEmailLock.consume(unknownKey!);
         if (!verdict.allowed) locked = verdict;
@@ -184,6 +176,40 @@ export class AuthService {
       this.deps.usage.record(ctx.em, user.id, UsageEventType.PASSWORD_CHANGE, ctx.ip);
     });
     return true;
+  }
+
+  /** Counts a wrong password towards the lock, in one atomic statement; true when the account is now locked. */
+  private async countFailure(ctx: Context, userId: string, now: number): Promise<boolean> {
+    const [counted] = await ctx.em.execute<{ locked: boolean | null }[]>(
+      `update users set
+         failed_sign_ins = case when locked_until > now() then failed_sign_ins when failed_sign_ins + 1 >= ? then 0 else failed_sign_ins + 1 end,
+         locked_until = case when locked_until > now() then locked_until when failed_sign_ins + 1 >= ? then ? else locked_until end
+       where id = ? returning locked_until > now() as "locked"`,
+      [this.deps.config.signIn.maxFailures, this.deps.config.signIn.maxFailures,
+        new Date(now + this.deps.config.signIn.lockSeconds * 1000), userId],
+    );
+    return !!counted?.locked;
+  }
+
+  /**
+   * Re-authentication for acts that cannot be undone (data-subject requests,
+   * withdrawal): a wrong password is refused and counted like a failed
+   * sign-in, so it locks the account just the same.
+   */
+  async confirmPassword(ctx: Context, password: string, field = 'password'): Promise<User> {
+    if (ctx.viewer.kind !== 'user') throw unauthenticated();
+    const user = await ctx.em.findOne(User, ctx.viewer.userId);
+    if (!user || user.status !== UserStatus.ACTIVE) throw unauthenticated();
+    const now = Date.now();
+    if (user.lockedUntil && user.lockedUntil.getTime() > now) throw rateLimited(LOCKED, (user.lockedUntil.getTime() - now) / 1000);
+    if (await verifyPassword(user.passwordHash, password)) {
+      await ctx.em.execute('update users set failed_sign_ins = 0 where id = ? and failed_sign_ins > 0', [user.id]);
+      return user;
+    }
+    const locked = await this.countFailure(ctx, user.id, now);
+    await this.logSignIn(ctx, user, AccessAction.SIGN_IN_FAILED, 'wrong password on re-authentication');
+    if (locked) throw rateLimited(LOCKED, this.deps.config.signIn.lockSeconds);
+    throw badInput('The password is wrong', field);
   }
 
   private async startSession(ctx: Context, user: User): Promise<AuthResult> {

@@ -5,6 +5,7 @@ import { apiKeyRules } from '../modules/api-keys/api-key.rules';
 import { consentRules } from '../modules/consents/consent.rules';
 import { conversationRules } from '../modules/conversations/conversation.rules';
 import { catalogRules } from '../modules/catalog/catalog.rules';
+import { dataSubjectRequestRules } from '../modules/data-subject-requests/dsr.rules';
 import { datasetRules } from '../modules/datasets/dataset.rules';
 import { invitationRules } from '../modules/invitations/invitation.rules';
 import { recommendationRules } from '../modules/recommendations/recommendation.rules';
@@ -42,7 +43,7 @@ export function mergeRules(...trees: RuleTree[]): Record<string, unknown> {
 
 export const RULE_TREE = mergeRules(
   { PageInfo: carrier },
-  authRules, userRules, organizationRules, apiKeyRules, consentRules, policyRules, privacyRules, datasetRules, modelRules, conversationRules, missionRules, catalogRules, recommendationRules, statisticsRules, retentionRules, invitationRules,
+  authRules, userRules, organizationRules, apiKeyRules, consentRules, policyRules, privacyRules, datasetRules, modelRules, conversationRules, missionRules, catalogRules, recommendationRules, statisticsRules, retentionRules, invitationRules, dataSubjectRequestRules,
 );
 
 export function createPermissions() {

@@ -14,6 +14,7 @@ import { RefreshToken, Session } from '../auth/session.entity';
 import { AccessLogEntry, AccessLogHead } from '../privacy/access-log.entity';
 import { ObjectKey } from '../privacy/object-key.entity';
 import { SubjectKey } from '../privacy/subject-key.entity';
+import { DataSubjectRequest, SeparatedRecord } from '../modules/data-subject-requests/dsr.entity';
 import { Invitation } from '../modules/invitations/invitation.entity';
 import { OutboxMessage } from './outbox.entity';
 
@@ -23,5 +24,5 @@ export const ENTITIES = [
   PrivacyPolicy, RetentionPolicy, Processor, SubjectKey, AccessLogEntry, AccessLogHead,
   WebVisit, UsageEvent, OutboxMessage, Dataset, InfluencerModel, ModelVersion, TrainingJob, GeneratedContent,
   Conversation, ChatMessage, HealthProfile, MissionTemplate, Mission, MissionCheckIn,
-  Product, Purchase, ContentItem, RecommendationFeedback, PurgeRun, LegalHold, Invitation, ObjectKey,
+  Product, Purchase, ContentItem, RecommendationFeedback, PurgeRun, LegalHold, Invitation, ObjectKey, DataSubjectRequest, SeparatedRecord,
 ];

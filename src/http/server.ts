@@ -12,6 +12,7 @@ import { KeyRing } from '../privacy/key-ring';
 import { buildSchema } from '../schema';
 import type { Services } from '../services';
 import { registerCors } from './cors';
+import { registerExportRoute } from './exports-route';
 import { createFormatError, isInternal } from './format-error';
 import { GRAPHIQL_HTML, registerGraphiqlAssets } from './graphiql';
 import { inputGuardPlugin } from './input-guard';
@@ -196,6 +197,7 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
   });
   if (!production) registerGraphiqlAssets(app);
 
+  registerExportRoute(app, services.orm, services);
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/ready', async (_request, reply) => {
     const results = await Promise.all(Object.entries(health).map(async ([name, check]) => {

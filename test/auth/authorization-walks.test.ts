@@ -100,14 +100,26 @@ afterAll(async () => {
 
 describe('another organization\'s model through every edge', () => {
   it('given anonymous walking missionTemplates -> coach, then the coach\'s public face and nothing else', async () => {
-    const res = await call(`{ missionTemplates(first: 10) { edges { node { id coach { ${MODEL_INTERNALS} persona { displayName } organization { id name createdAt } } } } } }`);
+    // Other test files add templates too: walk the pages to the one just before ours, then ask for ours alone.
+    let after: string | null = null;
+    for (;;) {
+      const page = (await call('query($after: String) { missionTemplates(first: 100, after: $after) { edges { cursor node { id } } pageInfo { hasNextPage } } }', { after })).body.data.missionTemplates;
+      const at = page.edges.findIndex((e: { node: { id: string } }) => e.node.id === ids.template);
+      if (at >= 0) {
+        after = at === 0 ? after : page.edges[at - 1].cursor;
+        break;
+      }
+      expect(page.pageInfo.hasNextPage).toBe(true);
+      after = page.edges.at(-1).cursor;
+    }
+    const res = await call(`query($after: String) { missionTemplates(first: 1, after: $after) { edges { node { id coach { ${MODEL_INTERNALS} persona { displayName } organization { id name createdAt } } } } } }`, { after });
     const node = res.body.data?.missionTemplates.edges.map((e: { node: { id: string } }) => e.node).find((n: { id: string }) => n.id === ids.template);
     // The denied fields null the (nullable) coach; what comes back is the template, never the model's internals.
     expect(node).toBeDefined();
     expect(res.body.errors.map((e: { extensions: { code: string } }) => e.extensions.code)).toEqual(expect.arrayContaining(['FORBIDDEN']));
     expectNothingPrivate(res.body);
 
-    const face = await call('{ missionTemplates(first: 100) { edges { node { id coach { id name persona { displayName } } } } } }');
+    const face = await call('query($after: String) { missionTemplates(first: 1, after: $after) { edges { node { id coach { id name persona { displayName } } } } } }', { after });
     expect(face.body.errors).toBeUndefined();
     const coach = face.body.data.missionTemplates.edges.find((e: { node: { id: string } }) => e.node.id === ids.template).node.coach;
     expect(coach).toEqual({ id: ids.model, name: '하루코치', persona: { displayName: '하루' } });

@@ -98,8 +98,9 @@ describe('the personal-data registry', () => {
       }
     }
     expect(problems).toEqual([]);
-    // The user's profile (7), chat message text (1), the health profile (5), check-in value and note (2), review text (1), a dataset's preview (1).
-    expect(encryptedCount).toBe(18);
+    // The user's profile (7), chat message text (1), the health profile (5), check-in value and note (2), review text (1),
+    // a dataset's preview (1), a data-subject request's details and requested corrections (2).
+    expect(encryptedCount).toBe(20);
   });
 
   it('given the user profile, then name, email and phone are encrypted, masked MEMBER_PROFILE data, not sensitive', () => {

@@ -50,6 +50,9 @@ function rowsOf(org: string, user: string, key: string): Record<string, object> 
     PurgeRun: {},
     LegalHold: {},
     UsageStatistics: {},
+    DataSubjectRequest: { subjectId: user },
+    SeparatedRecord: { subjectId: user },
+    WithdrawalReceipt: { userId: user },
   };
 }
 
@@ -72,7 +75,7 @@ const CALLERS: Record<string, Viewer> = {
 const PUBLIC_CATALOGUE = new Set(['Product', 'MissionTemplate', 'ContentItem']);
 const PUBLIC_FACES: Record<string, string[]> = { InfluencerModel: ['id', 'name', 'persona'], Organization: ['id', 'name'], User: ['id'] };
 /** Nobody but the subject reads these, staff included (SPEC 1). */
-const SUBJECT_ONLY = ['Conversation', 'ChatMessage', 'Mission', 'MissionCheckIn', 'HealthProfile', 'Purchase', 'Review'];
+const SUBJECT_ONLY = ['Conversation', 'ChatMessage', 'Mission', 'MissionCheckIn', 'HealthProfile', 'Purchase', 'Review', 'WithdrawalReceipt'];
 
 type AnyRule = { resolve: (parent: unknown, args: unknown, ctx: unknown, info: unknown, options: unknown) => Promise<unknown> };
 

@@ -220,6 +220,9 @@ export class MissionService {
   private async coach(ctx: Context, mission: Mission, progress: MissionProgress): Promise<void> {
     const template = mission.template as MissionTemplate;
     if (!template.coachModelId || ctx.viewer.kind !== 'user') return;
+    // A suspension of processing stops coaching.
+    const [member] = await ctx.em.execute<{ suspended: boolean }[]>('select processing_suspended as suspended from users where id = ?', [ctx.viewer.userId]);
+    if (member?.suspended) return;
     const model = await ctx.em.findOne(InfluencerModel, template.coachModelId);
     if (!model?.activeVersionId) return;
     const { version, artifact } = await this.deps.models.activeArtifact(ctx, model);

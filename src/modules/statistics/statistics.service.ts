@@ -22,9 +22,9 @@ export class StatisticsService {
     if (!(from < to)) throw badInput('from must be before to', 'to');
     if (to.getTime() - from.getTime() > MAX_PERIOD_DAYS * 24 * 3600 * 1000) throw badInput(`The period may span at most ${MAX_PERIOD_DAYS} days`, 'to');
     const row = async (sql: string, params: unknown[]) => (await ctx.em.execute<{ n: number; people: number }[]>(sql, params))[0];
-    // Active: a member with a usage record or a web visit in the period.
+    // Active: a member with a usage record or a web visit in the period. A suspended member is in no figure.
     const activeSql = `select distinct u.id from users u
-      where u.role = 'MEMBER' and u.status = 'ACTIVE' and (
+      where u.role = 'MEMBER' and u.status = 'ACTIVE' and not u.processing_suspended and (
         exists (select 1 from usage_events e where e.user_id = u.id and e.at >= ? and e.at < ?)
         or exists (select 1 from web_visits w where w.user_id = u.id and w.at >= ? and w.at < ?))`;
     const period = [from, to, from, to];
@@ -36,11 +36,13 @@ export class StatisticsService {
        group by c.purpose`,
       period,
     );
-    const signUps = await row('select count(*)::int as n, count(*)::int as people from users where created_at >= ? and created_at < ?', [from, to]);
-    const missions = await row('select count(*)::int as n, count(distinct user_id)::int as people from missions where created_at >= ? and created_at < ?', [from, to]);
+    const signUps = await row('select count(*)::int as n, count(*)::int as people from users where created_at >= ? and created_at < ? and not processing_suspended', [from, to]);
+    const missions = await row(`select count(*)::int as n, count(distinct user_id)::int as people from missions m where created_at >= ? and created_at < ?
+       and not exists (select 1 from users u where u.id = m.user_id and u.processing_suspended)`, [from, to]);
     const contents = await row(
       `select count(*)::int as n, count(distinct coalesce('u:' || created_by_id::text, 'k:' || created_by_api_key_id::text))::int as people
-       from generated_contents where created_at >= ? and created_at < ?`,
+       from generated_contents g where created_at >= ? and created_at < ?
+         and not exists (select 1 from users u where u.id = g.created_by_id and u.processing_suspended)`,
       [from, to],
     );
 

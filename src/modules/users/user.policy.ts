@@ -46,6 +46,7 @@ export const userPolicy = definePolicy<UserRow>({
     healthProfile: self,
     missions: self,
     purchases: self,
+    dataSubjectRequests: any(self, ({ viewer }) => hasRoleViewer(viewer, Role.PRIVACY_OFFICER)),
   },
   otherFields: self,
 });
