@@ -79,8 +79,8 @@ async function measure(label: string, products: number, purchases: number, port:
 export async function recommendationsBench(): Promise<boolean> {
   console.log(`\nrecommendations(PRODUCT, limit: 20), personalised: ${REQUESTS} requests one at a time, small and large catalogue`);
   console.log(machineLine());
-  const small = await measure('small', 1_000, 100_000, 4577);
-  const large = await measure('large', 100_000, 1_000_000, 4578);
+  const small = await measure('small', 1_000, 100_000, 4642);
+  const large = await measure('large', 100_000, 1_000_000, 4643);
   return [
     goal('recommendations at 100k products / 1M purchases', `p50 ${fixed(large.p50)} ms, p99 ${fixed(large.p99)} ms`, large.p50 < 20 && large.p99 < 50, 'p50 < 20 ms, p99 < 50 ms'),
     goal('recommendations large vs 1k products / 100k purchases', `p50 ${fixed(large.p50)} vs ${fixed(small.p50)} ms (${fixed(large.p50 / small.p50, 2)}x), p99 ${fixed(large.p99)} vs ${fixed(small.p99)} ms (${fixed(large.p99 / small.p99, 2)}x)`,

@@ -47,7 +47,7 @@ function startWorkerProcess(bench: Bench): ChildProcess {
 export async function trainingBench(): Promise<boolean> {
   console.log(`\nLOCAL training of ${mib(TRAINING_BYTES)} of QA in a worker process (trainer thread), and the model in the API`);
   console.log(machineLine());
-  const bench = await openBench('training', 4579, { TRAINING_INPUT_MAX_BYTES: String(64 * 1024 * 1024) });
+  const bench = await openBench('training', 4644, { TRAINING_INPUT_MAX_BYTES: String(64 * 1024 * 1024) });
   let api: Child | null = null;
   let worker: ChildProcess | null = null;
   const results: boolean[] = [];

@@ -26,7 +26,7 @@ const QUERY = `query($first: Int) { users(first: $first) { edges { node { id rol
 export async function usersListBench(): Promise<boolean> {
   console.log(`\nusers(first: N) as ADMIN: ${USERS} users with name, email, phone, 7 consents and an organization; ${REQUESTS} requests one at a time per size`);
   console.log(machineLine());
-  const bench = await openBench('users', 4576);
+  const bench = await openBench('users', 4641);
   let api: Child | null = null;
   try {
     const orm = await openOrm(bench.config);

@@ -9,9 +9,11 @@ import type { MissionService } from '../missions/mission.service';
 import { User } from '../users/user.entity';
 
 /** Items sharing a signal that are scored per request, the most popular first. */
-const MATCH_CANDIDATES = 500;
+const MATCH_CANDIDATES = 200;
 /** Extra popular rows read past the limit, so rounding ties at the cut still sort newest first. */
 const RANK_MARGIN = 20;
+/** Popular rows read ahead for what the member excludes (bought, dismissed); more exclusions read again. */
+const MAX_EXCLUDED_READ = 30;
 const POPULAR = { [RecommendationKind.PRODUCT]: '많이 구매된 상품', [RecommendationKind.CONTENT]: '많이 본 콘텐츠', [RecommendationKind.MISSION]: '많이 참여한 미션' };
 
 type Item = Product | ContentItem | MissionTemplate;
@@ -75,12 +77,16 @@ export class RecommendationService {
       return { personalized, items: await this.items(ctx, source, ranked.slice(0, limit)), generatedAt: new Date() };
     }
 
+    // Candidates through indexes: the most popular items (what fills the list when few match) and the
+    // items sharing a positive signal, most popular first; never the whole catalogue. The popular head
+    // is read while the member's own signals are (enough rows to fill the list past what they exclude).
+    const popularHead = this.mostPopular(ctx, source, limit + MAX_EXCLUDED_READ + RANK_MARGIN);
     const { signals, excluded } = await this.signals(ctx, user, kind);
     const positive = [...signals].filter(([, s]) => s.weight > 0).map(([tag]) => tag);
-    // Candidates through indexes: the most popular items (what fills the list when few match) and the
-    // items sharing a positive signal, most popular first; never the whole catalogue.
-    const popularRows = await this.mostPopular(ctx, source, limit + excluded.size + RANK_MARGIN);
-    const matchingRows = await this.matching(ctx, source, positive, MATCH_CANDIDATES + excluded.size);
+    const [popularRows, matchingRows] = await Promise.all([
+      excluded.size > MAX_EXCLUDED_READ ? this.mostPopular(ctx, source, limit + excluded.size + RANK_MARGIN) : popularHead,
+      this.matching(ctx, source, positive, MATCH_CANDIDATES + excluded.size),
+    ]);
     const candidates = new Map<string, CandidateRow>();
     for (const row of [...popularRows, ...matchingRows]) if (!excluded.has(row.id)) candidates.set(row.id, row);
     // The most popular item of all is the first row of the popularity index, excluded or not.
@@ -141,19 +147,25 @@ export class RecommendationService {
       const current = signals.get(tag);
       signals.set(tag, { weight: (current?.weight ?? 0) + weight, source: current && current.weight >= weight ? current.source : source });
     };
-    const interests = await decryptPersonal(ctx, 'User', 'interestsEnc', user.id, user.interestsEnc);
+    // Read together; added in this order (the order decides a tag's reason).
+    const [interests, purchases, feedback] = await Promise.all([
+      decryptPersonal(ctx, 'User', 'interestsEnc', user.id, user.interestsEnc),
+      ctx.em.find(Purchase, { user }, { populate: ['product'] }),
+      ctx.em.find(RecommendationFeedback, { userId: user.id }),
+    ]);
     for (const interest of interests ? (JSON.parse(interests) as string[]) : []) add(interest.toLowerCase(), 1, 'interest');
-
-    const purchases = await ctx.em.find(Purchase, { user }, { populate: ['product'] });
     for (const purchase of purchases) for (const tag of tagsOf(purchase.product as Product)) add(tag, 1, 'purchase');
-
-    const feedback = await ctx.em.find(RecommendationFeedback, { userId: user.id });
     const excluded = new Set<string>(kind === RecommendationKind.PRODUCT ? purchases.map((p) => p.product.id) : []);
     const byKind = { [RecommendationKind.PRODUCT]: Product, [RecommendationKind.CONTENT]: ContentItem, [RecommendationKind.MISSION]: MissionTemplate };
-    for (const k of Object.values(RecommendationKind)) {
+    // The items fed back on, every kind at once; their tags are added kind by kind, as the feedback came.
+    const kinds = Object.values(RecommendationKind);
+    const foundByKind = await Promise.all(kinds.map((k) => {
       const ids = feedback.filter((f) => f.kind === k).map((f) => f.itemId);
-      if (!ids.length) continue;
-      const found = (await ctx.em.find(byKind[k] as typeof Product, { id: { $in: ids } })) as Item[];
+      return ids.length ? (ctx.em.find(byKind[k] as typeof Product, { id: { $in: ids } }) as Promise<Item[]>) : Promise.resolve(null);
+    }));
+    for (const [n, k] of kinds.entries()) {
+      const found = foundByKind[n];
+      if (!found) continue;
       const byId = new Map(found.map((i) => [i.id, i]));
       for (const f of feedback.filter((x) => x.kind === k)) {
         const item = byId.get(f.itemId);
