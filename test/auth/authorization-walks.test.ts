@@ -103,14 +103,14 @@ describe('another organization\'s model through every edge', () => {
     // Other test files add templates too: walk the pages to the one just before ours, then ask for ours alone.
     let after: string | null = null;
     for (;;) {
-      const page = (await call('query($after: String) { missionTemplates(first: 100, after: $after) { edges { cursor node { id } } pageInfo { hasNextPage } } }', { after })).body.data.missionTemplates;
+      const page: { edges: { cursor: string; node: { id: string } }[]; pageInfo: { hasNextPage: boolean } } = (await call('query($after: String) { missionTemplates(first: 100, after: $after) { edges { cursor node { id } } pageInfo { hasNextPage } } }', { after })).body.data.missionTemplates;
       const at = page.edges.findIndex((e: { node: { id: string } }) => e.node.id === ids.template);
       if (at >= 0) {
         after = at === 0 ? after : page.edges[at - 1].cursor;
         break;
       }
       expect(page.pageInfo.hasNextPage).toBe(true);
-      after = page.edges.at(-1).cursor;
+      after = page.edges.at(-1)!.cursor;
     }
     const res = await call(`query($after: String) { missionTemplates(first: 1, after: $after) { edges { node { id coach { ${MODEL_INTERNALS} persona { displayName } organization { id name createdAt } } } } } }`, { after });
     const node = res.body.data?.missionTemplates.edges.map((e: { node: { id: string } }) => e.node).find((n: { id: string }) => n.id === ids.template);

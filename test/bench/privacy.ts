@@ -1,4 +1,4 @@
-// npm run bench (second part), or alone: npm run bench:privacy. Data-subject
+// npm run bench (scenario `privacy`, after the others), or alone: BENCH_SCENARIOS=privacy npm run bench. Data-subject
 // rights and retention at size, each beside a same-run baseline:
 // - ACCESS export of a subject with BENCH_SUBJECT_RECORDS (10,000) records,
 //   streamed (goal: under 5 s end to end), with the process's peak RSS growth;
@@ -42,7 +42,7 @@ const config = loadConfig({
 const ms = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e6;
 const verdict = (met: boolean) => (met ? 'met' : 'NOT MET');
 
-async function main(): Promise<number> {
+export async function runPrivacyBench(): Promise<number> {
   console.log(`AIMEX privacy bench: export and erasure of a subject with ${RECORDS} records; purge of ${PURGE_ROWS} expired web visits`);
   const admin = new Client({ connectionString: (() => { const u = new URL(dbUrl); u.pathname = '/postgres'; return u.toString(); })() });
   await admin.connect();
@@ -140,7 +140,9 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-main().then((code) => process.exit(code), (error) => {
-  console.error(error);
-  process.exit(1);
-});
+if (require.main === module) {
+  runPrivacyBench().then((code) => process.exit(code), (error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

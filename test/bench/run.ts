@@ -6,7 +6,8 @@
 // Settings (environment): BENCH_SECONDS (8), BENCH_WARMUP_SECONDS (2),
 // BENCH_CONNECTIONS (10), BENCH_SCENARIOS (processors,me,user: which, in that order;
 // validation: the dataset validation scenario of validation.ts, alone;
-// training, recommendations, users: the heavy-work scenarios of heavy-work.ts, after these),
+// training, recommendations, users: the heavy-work scenarios of heavy-work.ts, after these;
+// privacy: data-subject export, erasure and the purge of privacy.ts, last),
 // BENCH_CPU_PROF=<dir> (runs both children with --cpu-prof into <dir>; the
 // file names carry the pids printed at start).
 // Uses its own database aimex_bench (dropped and recreated each run), Redis
@@ -31,6 +32,7 @@ import { startLocalS3 } from '../../src/storage/local-s3';
 import { PASSWORD, signUpInput, uniqueEmail } from '../factories/accounts';
 import { runValidationBench } from './validation';
 import { HEAVY_WORK, runHeavyWork } from './heavy-work';
+import { runPrivacyBench } from './privacy';
 
 interface Histogram { average: number; p50: number; p99: number; total: number }
 interface AutocannonResult {
@@ -49,7 +51,7 @@ const autocannon = require('autocannon') as (options: Record<string, unknown>) =
 const seconds = positive('BENCH_SECONDS', 8);
 const warmupSeconds = positive('BENCH_WARMUP_SECONDS', 2);
 const connections = positive('BENCH_CONNECTIONS', 10);
-const only = (process.env.BENCH_SCENARIOS ?? `processors,me,user,${Object.keys(HEAVY_WORK).join(',')}`).split(',').map((s) => s.trim());
+const only = (process.env.BENCH_SCENARIOS ?? `processors,me,user,${Object.keys(HEAVY_WORK).join(',')},privacy`).split(',').map((s) => s.trim());
 const cpuProfDir = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : null;
 const GOAL = { scenario: 'user', ratio: 0.5 };
 
@@ -352,7 +354,7 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(async (code) => process.exit(Math.max(code, await runHeavyWork(only))), (error) => {
+main().then(async (code) => process.exit(Math.max(code, await runHeavyWork(only), only.includes('privacy') ? await runPrivacyBench() : 0)), (error) => {
   console.error(error);
   process.exit(1);
 });

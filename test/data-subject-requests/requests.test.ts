@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startWorker, type RunningWorker } from '../../jobs/worker';
 import { DataCategory } from '../../src/modules/policies/policy.entity';
+import { sweepStorage } from '../../src/modules/retention/sweep';
 import { PERSONAL_DATA_REGISTRY } from '../../src/privacy/registry';
 import {
   CompleteDataSubjectRequestDocument, DataSubjectRequestByIdDocument, DataSubjectRequestQueueDocument, LiftProcessingSuspensionDocument, MyDataSubjectRequestsDocument,
@@ -230,6 +231,28 @@ describe('PROCESSING_STATUS_NOTICE and ACCESS', () => {
 
     // Encrypted at rest: the bucket holds no readable trace of the subject.
     expect(grepDirectory(s3Directory(), [subject.values.email, subject.values.name, subject.values.chat])).toEqual([]);
+  });
+});
+
+describe('exports do not outlive their week', () => {
+  it('given an export made 8 days ago, then the sweep deletes its objects and the request stops naming them; a fresh one stays', async () => {
+    const old = await signUpMember(server);
+    const fresh = await signUpMember(server);
+    const ids: string[] = [];
+    for (const who of [old, fresh]) ids.push((await submit(who, { type: 'ACCESS' })).data!.submitDataSubjectRequest.id);
+    await completed(old, ids[0]);
+    await completed(fresh, ids[1]);
+    await sql("update data_subject_requests set export_created_at = now() - interval '8 days' where id = ?", [ids[0]]);
+    await sweepStorage(server.app.orm, server.app.services.storage, { dryRun: false });
+    const objects = async (subject: string) => {
+      const keys: string[] = [];
+      for await (const o of server.app.services.storage.list(`exports/${subject}/`)) keys.push(o.key);
+      return keys;
+    };
+    expect(await objects(old.userId)).toEqual([]);
+    expect((await objects(fresh.userId)).sort()).toEqual([`exports/${fresh.userId}/${ids[1]}/export.html`, `exports/${fresh.userId}/${ids[1]}/export.json`]);
+    expect((await read(old, ids[0])).data!.dataSubjectRequest!.exportUrl).toBeNull();
+    expect((await read(fresh, ids[1])).data!.dataSubjectRequest!.exportUrl).not.toBeNull();
   });
 });
 

@@ -38,6 +38,9 @@ registerEnumType(DataSubjectRequestStatus, {
   },
 });
 
+/** An ACCESS export is destroyed this many days after it is made (the sweep does it). */
+export const EXPORT_RETENTION_DAYS = 7;
+
 export interface RequestEventData { at: string; status: DataSubjectRequestStatus; note: string | null }
 export interface ErasureReportData {
   erasedCategories: string[];

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { enqueue } from '../../../jobs/queues';
+import { enqueue } from '../../db/outbox';
 import { readableOr404 } from '../../auth/policy';
 import type { AuthService } from '../../auth/auth.service';
 import { isUuid } from '../../common/ids';
@@ -24,7 +24,7 @@ import { UsageEventType } from '../usage/usage.entity';
 import { User, UserStatus } from '../users/user.entity';
 import { CATEGORY_LABELS_KO, writeAccessExport } from './dsr-export';
 import {
-  DataSubjectRequest, SeparatedRecord, DataSubjectRequestStatus as Status, DataSubjectRequestType as Type, type ErasureReportData, type ProcessingActivityData,
+  DataSubjectRequest, EXPORT_RETENTION_DAYS, SeparatedRecord, DataSubjectRequestStatus as Status, DataSubjectRequestType as Type, type ErasureReportData, type ProcessingActivityData,
 } from './dsr.entity';
 import { dataSubjectRequestPolicy } from './dsr.policy';
 import type { DataSubjectRequestFilter, RectificationInput, SubmitDataSubjectRequestInput } from './dsr.types';
@@ -36,7 +36,6 @@ const ANSWER_DAYS = 10;
 const MAX_POSTPONE_DAYS = 60;
 /** Links to an export work at most a day; the export itself is destroyed after 7. */
 export const EXPORT_LINK_SECONDS = 24 * 3600;
-export const EXPORT_RETENTION_DAYS = 7;
 const OPEN = [Status.SUBMITTED, Status.IN_PROGRESS];
 
 /** Why each category is processed: the privacy policy's purposes, in its words. */

@@ -6,6 +6,7 @@ import { datasetIdOf } from '../datasets/dataset-objects';
 import { failValidation } from '../datasets/dataset-validation';
 import { artifactOwnerOf } from '../models/artifact-store';
 import { DataCategory, RetentionAction } from '../policies/policy.entity';
+import { EXPORT_RETENTION_DAYS } from '../data-subject-requests/dsr.entity';
 import type { PurgeCountData } from './retention.entity';
 
 // The storage sweep (SPEC 5: every object in the bucket is owned by a live
@@ -107,20 +108,33 @@ const models: PrefixOwner = {
 };
 
 /**
- * Data-subject-request exports: owned by the request row naming them in export_key. Until that table exists
- * (another module builds it) nothing under exports/ is touched.
+ * Data-subject-request exports (`exports/<subject>/<request>/export.json|html`): owned by the request row
+ * whose export_key is that prefix, for 7 days from the export (EXPORT_RETENTION_DAYS); then they go and the
+ * row forgets them. Subjects under a legal hold keep theirs.
  */
+const EXPORT_RETENTION = `interval '${EXPORT_RETENTION_DAYS} days'`;
 const exportsPrefix: PrefixOwner = {
   prefix: 'exports/',
   category: DataCategory.COMPLAINT_RECORD,
   async unowned(ctx, page) {
-    const [table] = await ctx.em.execute<{ n: number }[]>(
-      `select count(*)::int as n from information_schema.columns where table_schema = current_schema() and table_name = 'data_subject_requests' and column_name = 'export_key'`,
-    );
-    if (!table.n || page.length === 0) return [];
-    const rows = await ctx.em.execute<{ export_key: string }[]>('select export_key from data_subject_requests where export_key in (?)', [page.map((o) => o.key)]);
-    const named = new Set(rows.map((r) => r.export_key));
-    return page.filter((o) => !named.has(o.key) && pastGrace(ctx, o)).map((o) => o.key);
+    const prefixOf = (key: string) => /^(exports\/[0-9a-f-]{36}\/([0-9a-f-]{36})\/)[^/]+$/.exec(key);
+    const ids = [...new Set(page.map((o) => prefixOf(o.key)?.[2]).filter((id): id is string => !!id))];
+    const rows = ids.length ? await ctx.em.execute<{ id: string; export_key: string | null; live: boolean; held: boolean }[]>(
+      `select id, export_key, coalesce(export_created_at > now() - ${EXPORT_RETENTION}, false) as live, subject_id in ${HELD} as held
+       from data_subject_requests where id in (?)`, [ids],
+    ) : [];
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return page.filter((object) => {
+      const match = prefixOf(object.key);
+      const row = match ? byId.get(match[2]) : undefined;
+      if (!row) return pastGrace(ctx, object);
+      if (row.held) return false;
+      return row.export_key !== match![1] || !row.live;
+    }).map((o) => o.key);
+  },
+  async afterDelete(ctx) {
+    await ctx.em.execute(`update data_subject_requests set export_key = null where export_key is not null and export_created_at <= now() - ${EXPORT_RETENTION}
+      and subject_id not in ${HELD}`);
   },
 };
 
