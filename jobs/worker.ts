@@ -19,6 +19,7 @@ import { ObjectKeys } from '../src/privacy/object-keys';
 import { Redis } from 'ioredis';
 import { createServices } from '../src/services';
 import { Storage } from '../src/storage/storage';
+import { publishDatasetUpdated, publishTrainingJobUpdated, retainRealtimePublisher } from '../src/realtime/publish';
 import { OutboxRelay, QUEUES, redisConnection, type JobPayloads } from './queues';
 
 export interface RunningWorker {
@@ -29,6 +30,8 @@ export async function startWorker(config: Readonly<Config>, options: { orm?: Mik
   const log = options.log ?? createLogger(config);
   const orm = options.orm ?? (await openOrm(config));
   const connection = redisConnection(config.redisUrl);
+  // Status changes of jobs are announced to subscribers of any API process (src/realtime).
+  const releasePublisher = retainRealtimePublisher(config.redisUrl);
 
   /**
    * Every processor runs through this: a failure is logged here (the logger
@@ -54,23 +57,23 @@ export async function startWorker(config: Readonly<Config>, options: { orm?: Mik
   const storage = options.storage ?? new Storage({ ...config.s3, endpoint });
   const objectKeys = new ObjectKeys(new MasterKeys(config));
   const datasetValidation = new Worker<JobPayloads['dataset-validation']>(QUEUES.datasetValidation, processor(QUEUES.datasetValidation, async (job) => ({
-    status: await validateDataset(orm, storage, objectKeys, job.data.datasetId),
+    status: await validateDataset(orm, storage, objectKeys, job.data.datasetId).finally(() => publishDatasetUpdated(job.data.datasetId)),
   })), { connection, concurrency: 2 });
   datasetValidation.on('failed', (job) => {
     // Out of retries: the dataset must not stay VALIDATING for ever.
-    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) void failValidation(orm, storage, objectKeys, job.data.datasetId).catch((error) => log.error({ err: error }, 'could not mark validation failed'));
+    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) void failValidation(orm, storage, objectKeys, job.data.datasetId).then(() => publishDatasetUpdated(job.data.datasetId)).catch((error) => log.error({ err: error }, 'could not mark validation failed'));
   });
 
   // Training is CPU-bound: one at a time per worker process, in its trainer thread (off this event
   // loop, so other jobs and the lock renewal go on); run more workers to train more.
   const trainer = new TrainerPool();
   const training = new Worker<JobPayloads['training']>(QUEUES.training, processor(QUEUES.training, async (job) => ({
-    status: await runTraining(orm, storage, log, job.data.trainingJobId, { runpod: config.runpod, keys: objectKeys, trainer, inputMaxBytes: config.trainingInputMaxBytes }),
+    status: await runTraining(orm, storage, log, job.data.trainingJobId, { runpod: config.runpod, keys: objectKeys, trainer, inputMaxBytes: config.trainingInputMaxBytes }).finally(() => publishTrainingJobUpdated(job.data.trainingJobId)),
   })), { connection, concurrency: 1, lockDuration: 120_000 });
   training.on('failed', (job, error) => {
     // An UnrecoverableError (e.g. RunPod refused the API key) is not retried: it is the last attempt.
     // The job keeps only the safe message (the error is already storableError's, or BullMQ's own, e.g. a stall).
-    if (job && (job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError')) void failTraining(orm, job.data.trainingJobId, error).catch((e) => log.error({ err: e }, 'could not mark training failed'));
+    if (job && (job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError')) void failTraining(orm, job.data.trainingJobId, error).then(() => publishTrainingJobUpdated(job.data.trainingJobId)).catch((e) => log.error({ err: e }, 'could not mark training failed'));
   });
 
   const purge = new Worker<JobPayloads['purge']>(QUEUES.purge, processor(QUEUES.purge, async (job) => {
@@ -127,6 +130,7 @@ export async function startWorker(config: Readonly<Config>, options: { orm?: Mik
       await trainer.destroy();
       if (!options.storage) storage.destroy();
       redis.disconnect();
+      await releasePublisher();
       if (!options.orm) await orm.close(true);
     },
   };

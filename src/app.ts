@@ -9,6 +9,7 @@ import { seedReferenceData } from './db/seed';
 import { bucketCorsXml } from './http/cors';
 import { createHttpServer } from './http/server';
 import { createLogger } from './logging/logger';
+import { retainRealtimePublisher } from './realtime/publish';
 import { createServices, type Services } from './services';
 import { startLocalS3 } from './storage/local-s3';
 import { Storage } from './storage/storage';
@@ -67,6 +68,7 @@ export async function createApp(config: Readonly<Config>, options: { s3Endpoint:
   const storage = new Storage({ ...config.s3, endpoint: options.s3Endpoint });
   await storage.ensureBucket();
   const services = createServices({ config, orm, redis, storage, log });
+  const releasePublisher = retainRealtimePublisher(config.redisUrl);
   const http = await createHttpServer(config, services, {
     postgres: () => orm.em.fork().execute('select 1'),
     redis: () => redis.ping(),
@@ -79,6 +81,7 @@ export async function createApp(config: Readonly<Config>, options: { s3Endpoint:
       await services.usage.flushVisits();
       await orm.close(true);
       redis.disconnect();
+      await releasePublisher();
       storage.destroy();
     },
   };

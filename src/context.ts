@@ -4,6 +4,7 @@ import type { ApiScope, Role } from './auth/roles';
 import type { Loaders } from './loaders';
 import type { AccessReads } from './privacy/access-reads';
 import type { KeyRing } from './privacy/key-ring';
+import type { RealtimeHub } from './realtime/hub';
 import type { Services } from './services';
 
 export type Viewer =
@@ -25,6 +26,8 @@ export interface Context {
   log: Logger;
   /** What the web-visit record of this request needs (shared with Apollo's per-operation context clone). */
   visit: { operation: string | null; userId: string | null };
+  /** Subscriptions (over WebSocket) listen through it. */
+  realtime?: RealtimeHub;
 }
 
 /** Jobs and the CLI act as the system: no viewer, their own fork. */

@@ -21,6 +21,7 @@ import { OrganizationResolver } from './modules/organizations/organization.resol
 import { PolicyResolver } from './modules/policies/policy.resolver';
 import { UserResolver } from './modules/users/user.resolver';
 import { PrivacyResolver } from './privacy/privacy.resolver';
+import { SubscriptionResolver } from './realtime/subscription.resolver';
 
 // The contract names the date-time scalar DateTime (type-graphql would say DateTimeISO).
 export const DateTime = new GraphQLScalarType({ ...DateTimeResolver.toConfig(), name: 'DateTime' });
@@ -29,7 +30,7 @@ export const RESOLVERS = [
   AuthResolver, UserResolver, OrganizationResolver, ApiKeyResolver, ConsentResolver, PolicyResolver, PrivacyResolver, DatasetResolver,
   ModelResolver, TrainingJobResolver, GeneratedContentResolver, ConversationResolver, ChatMessageResolver,
   MissionResolver, MissionTemplateResolver, ProductResolver, PurchaseResolver, ContentItemResolver, RecommendationResolver,
-  StatisticsResolver, RetentionResolver, InvitationResolver, OrganizationInvitationsResolver, DataSubjectRequestResolver, UserDataSubjectRequestsResolver,
+  StatisticsResolver, RetentionResolver, InvitationResolver, OrganizationInvitationsResolver, SubscriptionResolver, DataSubjectRequestResolver, UserDataSubjectRequestsResolver,
 ] as const;
 
 let cached: GraphQLSchema | null = null;
@@ -40,6 +41,8 @@ export function buildBareSchema(): GraphQLSchema {
     resolvers: RESOLVERS as unknown as [Function, ...Function[]],
     scalarsMap: [{ type: Date, scalar: DateTime }],
     validate: false,
+    // Every subscription brings its own subscribe (src/realtime/follow.ts, over Redis); type-graphql still wants a pubSub.
+    pubSub: { publish: () => undefined, subscribe: () => { throw new Error('subscriptions subscribe through src/realtime'); } },
     emitSchemaFile: false,
   });
   return cached;

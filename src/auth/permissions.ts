@@ -8,6 +8,7 @@ import { catalogRules } from '../modules/catalog/catalog.rules';
 import { dataSubjectRequestRules } from '../modules/data-subject-requests/dsr.rules';
 import { datasetRules } from '../modules/datasets/dataset.rules';
 import { invitationRules } from '../modules/invitations/invitation.rules';
+import { subscriptionRules } from '../realtime/subscription.rules';
 import { recommendationRules } from '../modules/recommendations/recommendation.rules';
 import { retentionRules } from '../modules/retention/retention.rules';
 import { statisticsRules } from '../modules/statistics/statistics.rules';
@@ -43,7 +44,7 @@ export function mergeRules(...trees: RuleTree[]): Record<string, unknown> {
 
 export const RULE_TREE = mergeRules(
   { PageInfo: carrier },
-  authRules, userRules, organizationRules, apiKeyRules, consentRules, policyRules, privacyRules, datasetRules, modelRules, conversationRules, missionRules, catalogRules, recommendationRules, statisticsRules, retentionRules, invitationRules, dataSubjectRequestRules,
+  authRules, userRules, organizationRules, apiKeyRules, consentRules, policyRules, privacyRules, datasetRules, modelRules, conversationRules, missionRules, catalogRules, recommendationRules, statisticsRules, retentionRules, invitationRules, subscriptionRules, dataSubjectRequestRules,
 );
 
 export function createPermissions() {

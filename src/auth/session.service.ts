@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
 import type { User } from '../modules/users/user.entity';
+import { publishRevoked } from '../realtime/publish';
 import { RefreshToken, Session } from './session.entity';
 import { newOpaqueToken, sha256 } from './tokens';
 
@@ -30,10 +31,12 @@ export class SessionService {
 
   async revoke(em: EntityManager, sessionId: string, reason: string): Promise<void> {
     await em.nativeUpdate(Session, { id: sessionId, revokedAt: null }, { revokedAt: new Date(), revokeReason: reason });
+    publishRevoked({ sessionId });
   }
 
   async revokeAll(em: EntityManager, userId: string, reason: string): Promise<void> {
     await em.nativeUpdate(Session, { user: userId, revokedAt: null }, { revokedAt: new Date(), revokeReason: reason });
+    publishRevoked({ userId });
   }
 
   /** The user behind a live session: one indexed join per request. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
 import type { Config } from '../config';
 import type { Context, Viewer } from '../context';
@@ -17,6 +17,8 @@ import { createFormatError, isInternal } from './format-error';
 import { GRAPHIQL_HTML, registerGraphiqlAssets } from './graphiql';
 import { inputGuardPlugin } from './input-guard';
 import { queryLimitRules } from './query-limits';
+import { RealtimeHub } from '../realtime/hub';
+import { CLOSE, registerSubscriptions } from '../realtime/ws';
 
 const errorBody = (message: string, code: string, extensions: Record<string, unknown> = {}) =>
   ({ errors: [{ message, extensions: { code, ...extensions } }] });
@@ -42,9 +44,10 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
   // First of all hooks: preflights are answered before the rate limit or Apollo's CSRF guard see them.
   await registerCors(app, config);
 
-  const resolveViewer = async (request: FastifyRequest, em: Context['em']): Promise<Viewer> => {
-    const auth = request.headers.authorization;
-    const apiKey = request.headers['x-api-key'];
+  // The credentials of a request's headers, or of a WebSocket's connection_init (src/realtime/ws.ts).
+  const resolveCredentials = async (credentials: { authorization?: string; apiKey?: string | string[] }, em: Context['em']): Promise<Viewer> => {
+    const auth = credentials.authorization;
+    const apiKey = credentials.apiKey;
     if (auth && apiKey) throw httpError('Send either a bearer token or an API key, not both', 'BAD_USER_INPUT', 400);
     if (typeof apiKey === 'string') {
       const viewer = await services.apiKeys.authenticate({ em }, apiKey);
@@ -63,6 +66,8 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
     }
     return { kind: 'anonymous' };
   };
+  const resolveViewer = (request: FastifyRequest, em: Context['em']) =>
+    resolveCredentials({ authorization: request.headers.authorization, apiKey: request.headers['x-api-key'] }, em);
 
   // Second stage, once the credential is known: per account or API key (anonymous requests were counted per IP).
   const limitIdentity = async (viewer: Viewer) => {
@@ -113,8 +118,14 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
   };
 
   const production = config.nodeEnv === 'production';
+  const schema = buildSchema();
+  // GraphQL over WebSocket on the same route: the same schema, rules, limits and error formatting.
+  const hub = new RealtimeHub(config.redisUrl, log);
+  const subscriptions = await registerSubscriptions(app, config, {
+    schema, services, hub, validationRules: queryLimitRules(config.queryLimits), formatError: createFormatError({ production }), resolveViewer: resolveCredentials,
+  });
   const apollo = new ApolloServer<Context>({
-    schema: buildSchema(),
+    schema,
     introspection: !production,
     hideSchemaDetailsFromClientErrors: production,
     includeStacktraceInErrorResponses: false,
@@ -181,11 +192,9 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
     return payload;
   });
 
-  app.route({
+  const graphqlRoute = {
     url: '/graphql',
-    // OPTIONS is the CORS plugin's: a preflight from an allowed origin is answered in its hook, any other is 404.
-    method: ['GET', 'POST'],
-    handler: async (request, reply) => {
+    handler: async (request: FastifyRequest, reply: FastifyReply) => {
       if (Array.isArray(request.body)) {
         return reply.code(400).send(errorBody('Batched operations are not supported; send one operation per request', 'BAD_USER_INPUT'));
       }
@@ -194,7 +203,11 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
       if (wantsPage && !production) return reply.header('content-type', 'text/html; charset=utf-8').send(GRAPHIQL_HTML);
       return graphql.call(app, request as never, reply as never);
     },
-  });
+  };
+  // OPTIONS is the CORS plugin's: a preflight from an allowed origin is answered in its hook, any other is 404.
+  // A GET asking to upgrade is a graphql-ws socket (@fastify/websocket takes a wsHandler on GET routes only).
+  app.route({ ...graphqlRoute, method: 'GET', wsHandler: subscriptions.handler });
+  app.route({ ...graphqlRoute, method: 'POST' });
   if (!production) registerGraphiqlAssets(app);
 
   registerExportRoute(app, services.orm, services);
@@ -217,6 +230,8 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
   });
 
   app.addHook('onClose', async () => {
+    subscriptions.closeAll(CLOSE.restart.code, CLOSE.restart.reason);
+    await hub.close();
     await apollo.stop();
   });
   return app;

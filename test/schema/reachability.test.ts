@@ -116,7 +116,7 @@ async function walk(viewer: Viewer, rows: Record<string, object>): Promise<Set<s
       }
     }
   };
-  for (const root of [schema.getQueryType()!, schema.getMutationType()!]) {
+  for (const root of [schema.getQueryType()!, schema.getMutationType()!, schema.getSubscriptionType()!]) {
     for (const field of Object.values(root.getFields())) {
       if (await passes(ruleOf(root.name, field.name), undefined, contextFor(viewer, rows))) {
         reached.add(`${root.name}.${field.name}`);
@@ -141,7 +141,7 @@ async function walk(viewer: Viewer, rows: Record<string, object>): Promise<Set<s
 
 describe('reachability of private data from every root', () => {
   const schema = buildBareSchema();
-  const objectTypes = Object.values(schema.getTypeMap()).filter((t) => isObjectType(t) && !isIntrospectionType(t) && !['Query', 'Mutation'].includes(t.name));
+  const objectTypes = Object.values(schema.getTypeMap()).filter((t) => isObjectType(t) && !isIntrospectionType(t) && !['Query', 'Mutation', 'Subscription'].includes(t.name));
 
   it('classifies every type: a resource with a policy, or a carrier, a part of a resource, or reference data', () => {
     const unclassified = objectTypes.filter((type) => {
@@ -168,13 +168,13 @@ describe('reachability of private data from every root', () => {
   it('enters a part of a resource only through a guarded field (a resource policy, or an operation closed to anonymous callers)', () => {
     const parts = new Set(objectTypes.filter((t) => (RULE_TREE as Record<string, unknown>)[t.name] === partOfResource).map((t) => t.name));
     const openDoors: string[] = [];
-    for (const type of [...objectTypes, schema.getQueryType()!, schema.getMutationType()!]) {
+    for (const type of [...objectTypes, schema.getQueryType()!, schema.getMutationType()!, schema.getSubscriptionType()!]) {
       if (!isObjectType(type)) continue;
       for (const field of Object.values(type.getFields())) {
         if (!parts.has(getNamedType(field.type).name)) continue;
         const rule = ruleOf(type.name, field.name);
         const guarded = POLICY_RULES.has(rule as never) || parts.has(type.name)
-          || (['Query', 'Mutation'].includes(type.name) && !(rule && OPEN_KINDS.has(rule)) && !(rule?.constructor.name === 'RuleTrue'));
+          || (['Query', 'Mutation', 'Subscription'].includes(type.name) && !(rule && OPEN_KINDS.has(rule)) && !(rule?.constructor.name === 'RuleTrue'));
         if (!guarded) openDoors.push(`${type.name}.${field.name}`);
       }
     }

@@ -4,6 +4,7 @@ import { isUuid } from '../../common/ids';
 import { requiredText } from '../../common/validate';
 import type { Context, Viewer } from '../../context';
 import { badInput, notFound } from '../../errors';
+import { publishRevoked } from '../../realtime/publish';
 import type { ServiceDeps } from '../../services';
 import { Organization } from '../organizations/organization.entity';
 import { User } from '../users/user.entity';
@@ -46,6 +47,7 @@ export class ApiKeyService {
     if (!apiKey.revokedAt) {
       apiKey.revokedAt = new Date();
       await ctx.em.flush();
+      publishRevoked({ apiKeyId: apiKey.id });
     }
     return apiKey;
   }

@@ -11,6 +11,7 @@ import type { Context } from '../../context';
 import { inTransaction } from '../../db/transaction';
 import { badInput, conflict, notFound } from '../../errors';
 import { ObjectKeys } from '../../privacy/object-keys';
+import { publishTrainingJobUpdated } from '../../realtime/publish';
 import type { ServiceDeps } from '../../services';
 import { Dataset, DatasetStatus } from '../datasets/dataset.entity';
 import { Organization } from '../organizations/organization.entity';
@@ -171,6 +172,7 @@ export class ModelService {
       const model = await ctx.em.findOneOrFail(InfluencerModel, job.model.id);
       if (model.status === ModelStatus.TRAINING) model.status = model.activeVersionId ? ModelStatus.READY : ModelStatus.DRAFT;
     });
+    publishTrainingJobUpdated(job.id);
     return job;
   }
 

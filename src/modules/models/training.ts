@@ -7,6 +7,7 @@ import { loadConfig } from '../../config';
 import { MasterKeys } from '../../privacy/key-ring';
 import { ObjectKeyOwner } from '../../privacy/object-key.entity';
 import { ObjectKeys } from '../../privacy/object-keys';
+import { publishTrainingJobUpdated } from '../../realtime/publish';
 import type { Storage } from '../../storage/storage';
 import { readRedactedRecords } from '../datasets/redacted-copy';
 import { artifactKeyOf, writeArtifact } from './artifact-store';
@@ -71,6 +72,7 @@ export async function runTraining(orm: MikroORM, storage: Storage, log: Logger, 
   job.startedAt ??= new Date();
   job.events = [...job.events, event(job.attempts > 1 ? `started again (attempt ${job.attempts})` : 'started')];
   await em.flush();
+  publishTrainingJobUpdated(job.id);
 
   const isCancelled = async () => {
     const [row] = await em.execute<{ cancel_requested: boolean }[]>('select cancel_requested from training_jobs where id = ?', [job.id]);
@@ -84,6 +86,7 @@ export async function runTraining(orm: MikroORM, storage: Storage, log: Logger, 
       `update training_jobs set progress = greatest(progress, ?)${message ? ', events = events || ?::jsonb' : ''} where id = ? and status = 'RUNNING'`,
       message ? [progress, JSON.stringify([event(message)]), job.id] : [progress, job.id],
     );
+    publishTrainingJobUpdated(job.id);
   };
 
   try {
