@@ -70,6 +70,9 @@ const health = (item: string): PersonalProperty => ({ category: DataCategory.HEA
 const profile = (item: string, field: string, visibility: { mask?: MaskKind; colleagues?: boolean } = {}): PersonalProperty =>
   ({ category: DataCategory.MEMBER_PROFILE, encrypted: true, item, field, ...visibility });
 
+/** A consent event a later one of the same person and purpose replaced (the latest is the state in force). */
+const SUPERSEDED_CONSENT = 'exists (select 1 from consent_events n where n.user_id = consent_events.user_id and n.purpose = consent_events.purpose and (n.at, n.id) > (consent_events.at, consent_events.id))';
+
 export const PERSONAL_DATA_REGISTRY: Record<string, EntityRegistration> = {
   User: {
     subject: 'id',
@@ -120,10 +123,10 @@ export const PERSONAL_DATA_REGISTRY: Record<string, EntityRegistration> = {
     lifecycle: [
       // Withdrawn marketing consent: its history goes at once; the latest event (the withdrawal) is the state in force.
       { category: DataCategory.MARKETING_CONSENT, where: "purpose = 'MARKETING'", collectedAt: 'at',
-        purgeWhere: 'exists (select 1 from consent_events n where n.user_id = consent_events.user_id and n.purpose = consent_events.purpose and (n.at, n.id) > (consent_events.at, consent_events.id))' },
+        purgeWhere: SUPERSEDED_CONSENT },
       // The purge removes only superseded terms consents of live accounts: the latest one is the contract in force.
       { category: DataCategory.CONTRACT_RECORD, where: "purpose = 'TERMS_OF_SERVICE'", collectedAt: 'at', onErase: 'separate', fullErasureOnly: true,
-        purgeWhere: 'exists (select 1 from consent_events n where n.user_id = consent_events.user_id and n.purpose = consent_events.purpose and (n.at, n.id) > (consent_events.at, consent_events.id))' },
+        purgeWhere: SUPERSEDED_CONSENT },
       // Other consents are evidence for as long as the account lives; it closing ends them.
       { category: DataCategory.MEMBER_PROFILE, where: "purpose not in ('MARKETING', 'TERMS_OF_SERVICE')", fullErasureOnly: true },
     ],

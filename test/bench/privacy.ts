@@ -5,54 +5,30 @@
 // - full erasure of the same subject (goal: under 5 s);
 // - the purge of BENCH_PURGE_ROWS (1,000,000) expired web visits against a plain
 //   DELETE of as many rows from a copy of the table (goal: at least 0.5x its rows/s).
-// Uses its own database aimex_bench_privacy (dropped and recreated), Redis db 9
-// and an S3-compatible server on port 4575.
+// Uses its own database aimex_bench_privacy (dropped and recreated, through
+// scenario-kit's openBench) and an S3-compatible server on port 4575.
 import 'reflect-metadata';
-import { rmSync } from 'node:fs';
-import os from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { Client } from 'pg';
-import { createApp, prepareDatabase } from '../../src/app';
-import { loadConfig } from '../../src/config';
+import { createApp } from '../../src/app';
 import { DataSubjectRequest, DataSubjectRequestType } from '../../src/modules/data-subject-requests/dsr.entity';
 import { PurgeRun } from '../../src/modules/retention/retention.entity';
 import { executePurge } from '../../src/modules/retention/purge';
 import { eraseSubject } from '../../src/privacy/erasure';
 import { sealPersonal } from '../../src/privacy/personal-data';
 import { SubjectKey } from '../../src/privacy/subject-key.entity';
-import { startLocalS3 } from '../../src/storage/local-s3';
 import { signUpInput, uniqueEmail } from '../factories/accounts';
+import { openBench } from './scenario-kit';
 
 const RECORDS = Number(process.env.BENCH_SUBJECT_RECORDS || 10_000);
 const PURGE_ROWS = Number(process.env.BENCH_PURGE_ROWS || 1_000_000);
-const DATABASE = 'aimex_bench_privacy';
 const S3_PORT = 4575;
-const s3Directory = join(os.tmpdir(), `aimex-bench-privacy-s3-${process.pid}`);
-
-const base = loadConfig();
-const dbUrl = new URL(base.databaseUrl);
-dbUrl.pathname = `/${DATABASE}`;
-const config = loadConfig({
-  ...process.env, NODE_ENV: 'test', DATABASE_URL: dbUrl.toString(), REDIS_URL: 'redis://127.0.0.1:6379/9',
-  S3_ENDPOINT: `http://127.0.0.1:${S3_PORT}`, S3_BUCKET: 'aimex-bench', LOG_LEVEL: 'silent', EMBEDDED_WORKER: 'false',
-  RATE_LIMIT_PER_MINUTE: '0', SIGN_IN_PER_IP_LIMIT: '0',
-});
 
 const ms = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e6;
 const verdict = (met: boolean) => (met ? 'met' : 'NOT MET');
 
 export async function runPrivacyBench(): Promise<number> {
   console.log(`AIMEX privacy bench: export and erasure of a subject with ${RECORDS} records; purge of ${PURGE_ROWS} expired web visits`);
-  const admin = new Client({ connectionString: (() => { const u = new URL(dbUrl); u.pathname = '/postgres'; return u.toString(); })() });
-  await admin.connect();
-  await admin.query(`drop database if exists "${DATABASE}" with (force)`);
-  await admin.end();
-  await prepareDatabase(config);
-  const redis = new Redis(config.redisUrl);
-  await redis.flushdb();
-  redis.disconnect();
-  const s3 = await startLocalS3({ port: S3_PORT, directory: s3Directory });
+  const bench = await openBench('privacy', S3_PORT);
+  const { config } = bench;
   const app = await createApp(config, { s3Endpoint: config.s3.endpoint! });
   let failed = 0;
   try {
@@ -134,8 +110,7 @@ export async function runPrivacyBench(): Promise<number> {
     if (purged !== PURGE_ROWS || ratio < 0.5) failed += 1;
   } finally {
     await app.close();
-    await s3.close();
-    rmSync(s3Directory, { recursive: true, force: true });
+    await bench.close();
   }
   return failed ? 1 : 0;
 }
