@@ -66,10 +66,28 @@ export interface Config {
   logLevel: string;
   /** Run a worker process beside the HTTP server (npm start). */
   embeddedWorker: boolean;
+  /** Recovery of jobs (README, Jobs: Recovery). */
+  jobs: JobsConfig;
   /** RunPod serverless endpoint for the RUNPOD training backend; null: that backend is refused. */
   runpod: RunPodConfig | null;
   /** Browser origins allowed to call the API and upload to the bucket (CORS_ORIGINS), and how long a preflight is cached. */
   cors: { origins: string[]; maxAgeSeconds: number };
+}
+
+export interface JobsConfig {
+  /** OUTBOX_RETENTION_HOURS: relayed outbox rows are deleted this long after they were relayed. */
+  outboxRetentionHours: number;
+  /** OUTBOX_LEASE_MS: a claimed row not marked relayed within this is claimed again (the relay crashed between steps). */
+  outboxLeaseMs: number;
+  /** RECONCILE_INTERVAL_MS: how often the reconciler looks for rows whose job is missing or failed. */
+  reconcileIntervalMs: number;
+  /** RECONCILE_GRACE_MS: a row is only reconciled once its last relay is this old. */
+  reconcileGraceMs: number;
+  /** RECONCILE_MAX_REQUEUES: a row whose job was lost this many times is failed instead of queued again. */
+  reconcileMaxRequeues: number;
+  /** JOB_LOCK_MS and JOB_STALLED_INTERVAL_MS: a dead worker's job runs again within about lock + 2 x interval. */
+  lockDurationMs: number;
+  stalledIntervalMs: number;
 }
 
 export interface RunPodConfig {
@@ -242,6 +260,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     privacyContacts: parseContacts(env.PRIVACY_CONTACTS),
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info'),
     embeddedWorker: (env.EMBEDDED_WORKER ?? 'true') !== 'false',
+    jobs: {
+      outboxRetentionHours: int(env, 'OUTBOX_RETENTION_HOURS', 7 * 24),
+      outboxLeaseMs: int(env, 'OUTBOX_LEASE_MS', 30_000),
+      reconcileIntervalMs: int(env, 'RECONCILE_INTERVAL_MS', 60_000),
+      reconcileGraceMs: int(env, 'RECONCILE_GRACE_MS', 60_000),
+      reconcileMaxRequeues: int(env, 'RECONCILE_MAX_REQUEUES', 3),
+      lockDurationMs: int(env, 'JOB_LOCK_MS', 15_000),
+      stalledIntervalMs: int(env, 'JOB_STALLED_INTERVAL_MS', 5_000),
+    },
     runpod: parseRunPod(env),
     cors: { origins: parseCorsOrigins(env, nodeEnv, int(env, 'PORT', 4000)), maxAgeSeconds: int(env, 'CORS_MAX_AGE_SECONDS', 600) },
   };

@@ -3,7 +3,7 @@ import { Entity, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/c
 
 /**
  * A job to enqueue, written in the same transaction as the change that needs
- * it; the relay (jobs/queues.ts) hands it to BullMQ with this id as job id, so
+ * it; the relay (src/db/outbox.ts) claims it (a lease in claimedUntil), hands it to BullMQ with this id as job id, so
  * a Redis outage loses nothing and a rolled-back change starts nothing.
  */
 @Entity({ tableName: 'outbox' })
@@ -25,6 +25,10 @@ export class OutboxMessage {
 
   @Property({ type: 'timestamptz', nullable: true })
   relayedAt: Date | null = null;
+
+  /** The lease of the relay that claimed it: until then no other relay takes it (null: free). */
+  @Property({ type: 'timestamptz', nullable: true })
+  claimedUntil: Date | null = null;
 
   @Property()
   attempts: number = 0;

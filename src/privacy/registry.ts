@@ -353,7 +353,7 @@ export const PERSONAL_DATA_REGISTRY: Record<string, EntityRegistration> = {
     },
     notPersonal: ['id', 'subjectId'],
   },
-  OutboxMessage: { subject: null, personal: {}, notPersonal: ['id', 'queue', 'payload', 'createdAt', 'relayedAt', 'attempts'] },
+  OutboxMessage: { subject: null, personal: {}, notPersonal: ['id', 'queue', 'payload', 'createdAt', 'relayedAt', 'claimedUntil', 'attempts'] },
 };
 
 export function personalProperty(entity: string, property: string): PersonalProperty {

@@ -183,3 +183,20 @@ export async function failValidation(orm: MikroORM, storage: Storage, keys: KeyS
   }
   await finishValidation(em, storage, keys, dataset);
 }
+
+/**
+ * An upload never completed within its link's life (and a grace period after) ends INVALID, so it
+ * does not wait for ever; whatever was uploaded goes (the storage sweep removes what this misses).
+ */
+export async function expireUpload(orm: MikroORM, storage: Storage, datasetId: string, message: string): Promise<boolean> {
+  const em = orm.em.fork();
+  const rows = await em.execute<{ upload_key: string | null; raw_key: string | null }[]>(
+    `update datasets d set status = 'INVALID', upload_key = null, raw_key = null, issue_count = d.issue_count + 1,
+        issues = d.issues || ?::jsonb
+      from (select id, upload_key, raw_key from datasets where id = ? and status = 'AWAITING_UPLOAD' for update) old
+      where d.id = old.id returning old.upload_key, old.raw_key`,
+    [JSON.stringify([{ line: null, message }]), datasetId],
+  );
+  for (const key of rows.flatMap((r) => [r.upload_key, r.raw_key]).filter((k): k is string => !!k)) await storage.delete(key).catch(() => undefined);
+  return rows.length > 0;
+}

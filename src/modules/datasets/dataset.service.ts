@@ -1,5 +1,5 @@
 import type { FilterQuery } from '@mikro-orm/core';
-import { enqueue } from '../../../jobs/queues';
+import { enqueue } from '../../db/outbox';
 import { readableOr404 } from '../../auth/policy';
 import { ApiScope } from '../../auth/roles';
 import { actsForOrganization } from '../../auth/scopes';
@@ -21,7 +21,7 @@ import { datasetObjectKey } from './dataset-objects';
 import { openPreview } from './dataset-validation';
 
 export const INLINE_CONTENT_LIMIT_BYTES = 1024 * 1024;
-const UPLOAD_URL_TTL_SECONDS = 3600;
+export const UPLOAD_URL_TTL_SECONDS = 3600;
 
 const tooLarge = (what: string, limit: number) =>
   new AppError('PAYLOAD_TOO_LARGE', `${what} exceeds ${limit} bytes`, { limitBytes: limit });

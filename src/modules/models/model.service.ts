@@ -1,7 +1,7 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { LRUCache } from 'lru-cache';
-import { enqueue } from '../../../jobs/queues';
+import { enqueue } from '../../db/outbox';
 import { readableOr404 } from '../../auth/policy';
 import { isEnterpriseOf } from '../../auth/scopes';
 import { isUuid } from '../../common/ids';

@@ -92,7 +92,13 @@ export async function runTraining(orm: MikroORM, storage: Storage, log: Logger, 
   try {
     const datasets = await em.find(Dataset, { id: { $in: job.datasetIds } });
     const missing = job.datasetIds.filter((id) => !datasets.some((d) => d.id === id && d.status === DatasetStatus.READY && d.redactedKey));
-    if (missing.length) throw new KnownFailure('A dataset it was queued with is no longer READY', `Datasets no longer READY: ${missing.join(', ')}`);
+    if (missing.length) {
+      // Known at the first try and on every retry: fail now, without retries.
+      const failure = new KnownFailure('A dataset it was queued with is no longer READY', `Datasets no longer READY: ${missing.join(', ')}`);
+      const stop = new UnrecoverableError(failure.message);
+      stop.cause = failure; // what safeErrorMessage stores
+      throw stop;
+    }
     await checkInputSize(storage, datasets, options.inputMaxBytes ?? DEFAULT_TRAINING_INPUT_MAX_BYTES);
 
     let result: TrainedArtifact;
@@ -341,7 +347,9 @@ function checkedOutput(runpodId: string, output: unknown): TrainingResult {
 export async function failTraining(orm: MikroORM, jobId: string, error: unknown): Promise<void> {
   const em = orm.em.fork();
   await em.transactional(async (tx) => {
-    const job = await tx.findOne(TrainingJob, jobId);
+    // The lock finishing and cancelling take: a job that just succeeded or was cancelled is left as it is.
+    await tx.execute('select m.id from influencer_models m join training_jobs j on j.model_id = m.id where j.id = ? for update of m', [jobId]);
+    const job = await tx.findOne(TrainingJob, jobId, { refresh: true });
     if (!job || (job.status !== TrainingJobStatus.QUEUED && job.status !== TrainingJobStatus.RUNNING)) return;
     job.status = TrainingJobStatus.FAILED;
     job.error = safeErrorMessage(error).slice(0, 500);

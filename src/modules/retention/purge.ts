@@ -43,3 +43,11 @@ export async function executePurge(orm: MikroORM, storage: Storage, runId: strin
   await em.flush();
   if (run.status === PurgeRunStatus.FAILED) throw failure;
 }
+
+/** A run whose job is gone or out of retries ends FAILED with the reason (the reconciler, or the job's last failure). */
+export async function failPurgeRun(orm: MikroORM, runId: string, error: unknown): Promise<void> {
+  await orm.em.fork().execute(
+    `update purge_runs set status = 'FAILED', error = ?, finished_at = now() where id = ? and status = 'RUNNING'`,
+    [safeErrorMessage(error).slice(0, 500), runId],
+  );
+}

@@ -1,4 +1,4 @@
-import { enqueue } from '../../../jobs/queues';
+import { enqueue } from '../../db/outbox';
 import { isUuid } from '../../common/ids';
 import { paginate, type Page } from '../../common/pagination';
 import { requiredText } from '../../common/validate';
