@@ -129,7 +129,12 @@ export class DatasetService {
     const uploadKey = dataset.uploadKey;
     const declared = dataset.sizeBytes;
     const uploaded = await storage.head(uploadKey);
-    if (!uploaded) throw badInput('Nothing has been uploaded to the upload URL yet', 'id');
+    if (!uploaded) {
+      // A completion at the same time already moved it on (and removed the upload): that one stands.
+      await ctx.em.refresh(dataset);
+      if (dataset.status !== DatasetStatus.AWAITING_UPLOAD) return dataset;
+      throw badInput('Nothing has been uploaded to the upload URL yet', 'id');
+    }
     const limit = this.deps.config.datasetUploadLimitBytes;
     const refuse = async (error: AppError): Promise<never> => {
       await storage.delete(uploadKey);
@@ -146,18 +151,27 @@ export class DatasetService {
     // The copy is what validation reads; it is checked again, since the upload may have been replaced in between.
     const copied = (await storage.copy(uploadKey, rawKey)) ? await storage.head(rawKey) : null;
     if (!copied || copied.size !== uploaded.size) {
+      // A completion at the same time already moved it on (and removed the upload): that one stands.
+      await ctx.em.refresh(dataset);
+      if (dataset.status !== DatasetStatus.AWAITING_UPLOAD) return dataset;
       await storage.delete(rawKey);
       dataset.rawKey = null;
       await ctx.em.flush();
       if (!copied) throw badInput('Nothing has been uploaded to the upload URL yet', 'id');
       await refuse(sizeMismatch(copied.size, declared ?? uploaded.size));
     }
-    await inTransaction(ctx.em, async () => {
-      dataset.sizeBytes = copied!.size;
-      dataset.uploadKey = null;
-      dataset.status = DatasetStatus.VALIDATING;
-      enqueue(ctx.em, 'dataset-validation', { datasetId: dataset.id });
+    // Conditional, so two completions at once queue one validation: the one that moves the row enqueues,
+    // the other answers with the dataset as the first left it.
+    const moved = await inTransaction(ctx.em, async () => {
+      const rows = await ctx.em.execute<{ id: string }[]>(
+        `update datasets set size_bytes = ?, upload_key = null, status = 'VALIDATING' where id = ? and status = 'AWAITING_UPLOAD' and upload_key = ? returning id`,
+        [copied!.size, dataset.id, uploadKey],
+      );
+      if (rows.length) enqueue(ctx.em, 'dataset-validation', { datasetId: dataset.id });
+      return rows.length > 0;
     });
+    await ctx.em.refresh(dataset);
+    if (!moved) return dataset;
     // No longer owned: if this delete fails, the sweep removes it.
     await storage.delete(uploadKey).catch((error: unknown) => this.deps.log.warn({ err: error, datasetId: dataset.id }, 'could not delete a completed upload; the sweep will'));
     return dataset;

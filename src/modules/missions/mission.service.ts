@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FilterQuery } from '@mikro-orm/core';
 import { readableOr404, visibleOrNull } from '../../auth/policy';
@@ -162,12 +163,16 @@ export class MissionService {
     const key = await ctx.keys.get(userId);
     if (!key) throw conflict('This account can no longer store health data');
     await inTransaction(ctx.em, async () => {
-      // One a day: a second check-in replaces the first.
-      const existing = await ctx.em.findOne(MissionCheckIn, { mission, date: input.date });
-      const checkIn = existing ?? ctx.em.create(MissionCheckIn, { mission, userId, date: input.date, valueEnc: Buffer.alloc(0) });
-      checkIn.valueEnc = sealPersonal(key, 'MissionCheckIn', 'valueEnc', userId, String(input.value))!;
-      checkIn.noteEnc = sealPersonal(key, 'MissionCheckIn', 'noteEnc', userId, note);
-      await ctx.em.flush();
+      // One a day: a second check-in replaces the first. An upsert, so same-day check-ins at once are one row, never a unique violation.
+      await ctx.em.execute(
+        `insert into mission_check_ins (id, mission_id, user_id, date, value_enc, note_enc, created_at) values (?, ?, ?, ?, ?, ?, now())
+          on conflict (mission_id, date) do update set value_enc = excluded.value_enc, note_enc = excluded.note_enc`,
+        [randomUUID(), mission.id, userId, input.date,
+          sealPersonal(key, 'MissionCheckIn', 'valueEnc', userId, String(input.value))!, sealPersonal(key, 'MissionCheckIn', 'noteEnc', userId, note)],
+      );
+      // A check-in of this day already loaded by this request is stale now.
+      const loaded = ctx.em.getUnitOfWork().getIdentityMap().values().filter((e): e is MissionCheckIn => e instanceof MissionCheckIn && e.mission.id === mission.id && e.date === input.date);
+      for (const stale of loaded) ctx.em.getUnitOfWork().unsetIdentity(stale);
       ctx.loaders.checkInsByMissionId.clear(mission.id);
       const after = await this.view(ctx, mission);
       if (after.status !== MissionStatus.ACTIVE) mission.status = after.status;

@@ -165,11 +165,16 @@ export class ModelService {
       throw conflict(`The job is already ${job.status}`);
     }
     await inTransaction(ctx.em, async () => {
+      // The lock finishing a training takes (training.ts): either the version was made first (the job is
+      // SUCCEEDED and this is a CONFLICT) or this cancel commits first and the training makes none.
+      await ctx.em.execute('select id from influencer_models where id = ? for update', [job.model.id]);
+      await ctx.em.refresh(job);
+      if (job.status !== TrainingJobStatus.QUEUED && job.status !== TrainingJobStatus.RUNNING) throw conflict(`The job is already ${job.status}`);
       job.cancelRequested = true;
       job.status = TrainingJobStatus.CANCELLED;
       job.finishedAt = new Date();
       job.events = [...job.events, { at: new Date().toISOString(), message: 'cancelled' }];
-      const model = await ctx.em.findOneOrFail(InfluencerModel, job.model.id);
+      const model = await ctx.em.findOneOrFail(InfluencerModel, job.model.id, { refresh: true });
       if (model.status === ModelStatus.TRAINING) model.status = model.activeVersionId ? ModelStatus.READY : ModelStatus.DRAFT;
     });
     publishTrainingJobUpdated(job.id);

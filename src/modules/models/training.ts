@@ -67,11 +67,14 @@ export async function runTraining(orm: MikroORM, storage: Storage, log: Logger, 
   const model = job.model as InfluencerModel;
   const keys = options.keys ?? new ObjectKeys(new MasterKeys(loadConfig()));
 
-  job.status = TrainingJobStatus.RUNNING;
-  job.attempts += 1;
-  job.startedAt ??= new Date();
-  job.events = [...job.events, event(job.attempts > 1 ? `started again (attempt ${job.attempts})` : 'started')];
-  await em.flush();
+  // Conditional: a cancel committed since the read above keeps its CANCELLED.
+  const started = await em.execute<{ id: string }[]>(
+    `update training_jobs set status = 'RUNNING', attempts = attempts + 1, started_at = coalesce(started_at, now()), events = events || ?::jsonb
+      where id = ? and status in ('QUEUED', 'RUNNING') and not cancel_requested returning id`,
+    [JSON.stringify([event(job.attempts > 0 ? `started again (attempt ${job.attempts + 1})` : 'started')]), job.id],
+  );
+  await em.refresh(job);
+  if (started.length === 0) return job.status;
   publishTrainingJobUpdated(job.id);
 
   const isCancelled = async () => {
