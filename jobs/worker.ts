@@ -20,7 +20,7 @@ import { ObjectKeys } from '../src/privacy/object-keys';
 import { Redis } from 'ioredis';
 import { createServices } from '../src/services';
 import { Storage } from '../src/storage/storage';
-import { publishDatasetUpdated, publishTrainingJobUpdated, retainRealtimePublisher } from '../src/realtime/publish';
+import { publishDatasetUpdated, publishDataSubjectRequestUpdated, publishTrainingJobUpdated, retainRealtimePublisher } from '../src/realtime/publish';
 import { lockOptions, OutboxRelay, QUEUES, redisConnection, type JobPayloads } from './queues';
 import { reconcile, type ReconcileDeps } from './reconcile.job';
 import { untilDone } from './until-done';
@@ -111,7 +111,7 @@ export async function startWorker(config: Readonly<Config>, options: { orm?: Mik
   redis.on('error', () => undefined);
   const services = createServices({ config, orm, redis, storage, log });
   const dataSubjectRequests = new Worker<JobPayloads['data-subject-requests']>(QUEUES.dataSubjectRequests, processor(QUEUES.dataSubjectRequests, async (job) => ({
-    status: (await services.dataSubjectRequests.process(orm.em.fork(), job.data.requestId))?.status ?? null,
+    status: (await services.dataSubjectRequests.process(orm.em.fork(), job.data.requestId).finally(() => publishDataSubjectRequestUpdated(job.data.requestId)))?.status ?? null,
   })), { connection, concurrency: 2, ...lockOptions(config) });
   dataSubjectRequests.on('failed', (job, error) => {
     // Out of retries: the request stays open and is flagged for the officer.

@@ -1,5 +1,7 @@
 import { Arg, ID, Resolver, Root, Subscription } from 'type-graphql';
 import type { Context } from '../context';
+import type { DataSubjectRequest } from '../modules/data-subject-requests/dsr.entity';
+import { DataSubjectRequestType_ } from '../modules/data-subject-requests/dsr.types';
 import type { Dataset } from '../modules/datasets/dataset.entity';
 import { DatasetType } from '../modules/datasets/dataset.types';
 import type { TrainingJob } from '../modules/models/model.entity';
@@ -30,5 +32,13 @@ export class SubscriptionResolver {
   })
   trainingJobUpdated(@Root() job: TrainingJob, @Arg('id', () => ID, { description: 'The training job\'s id.' }) _id: string): TrainingJob {
     return job;
+  }
+
+  @Subscription(() => DataSubjectRequestType_, {
+    description: 'Follows one of your data-subject requests (or any, for a PRIVACY_OFFICER): first its current state, then a message whenever its processing job moves it on. Same access as dataSubjectRequest(id).',
+    subscribe: async ({ args, context, info }: Subscribe) => (await allowedBy(rules.dataSubjectRequestUpdated, args, context, info), follow(context, 'data-subject-request', args.id, (ctx) => ctx.services.dataSubjectRequests.find(ctx, args.id))),
+  })
+  dataSubjectRequestUpdated(@Root() request: DataSubjectRequest, @Arg('id', () => ID, { description: 'The request\'s id.' }) _id: string): DataSubjectRequest {
+    return request;
   }
 }

@@ -1,3 +1,4 @@
+import { dataSubjectRequestRules } from '../modules/data-subject-requests/dsr.rules';
 import { datasetRules } from '../modules/datasets/dataset.rules';
 import { modelRules } from '../modules/models/model.rules';
 
@@ -6,5 +7,6 @@ export const subscriptionRules = {
   Subscription: {
     datasetUpdated: datasetRules.Query.dataset,
     trainingJobUpdated: modelRules.Query.trainingJob,
+    dataSubjectRequestUpdated: dataSubjectRequestRules.Query.dataSubjectRequest,
   },
 };

@@ -2,7 +2,7 @@ import { print } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startWorker, type RunningWorker } from '../../jobs/worker';
-import { CancelTrainingJobDocument, CreateDatasetDocument, CreateModelDocument, DatasetUpdatedDocument, SignOutDocument, TrainingJobUpdatedDocument, TrainModelDocument } from '../__generated__/typed-documents';
+import { CancelTrainingJobDocument, CreateDatasetDocument, CreateModelDocument, DatasetUpdatedDocument, DataSubjectRequestUpdatedDocument, SubmitDataSubjectRequestDocument, SignOutDocument, TrainingJobUpdatedDocument, TrainModelDocument } from '../__generated__/typed-documents';
 import { signUpEnterprise, signUpMember, type Account } from '../factories/accounts';
 import { eventually } from '../factories/models';
 import { startServer, type TestServer } from '../setup/harness';
@@ -98,6 +98,24 @@ describe('subscriptions over graphql-ws at /graphql', () => {
     expect(live.messages[0].data.trainingJobUpdated).toMatchObject({ id: jobId, status: 'QUEUED' });
     await a.gql(CancelTrainingJobDocument, { id: jobId }, { token: owner.token });
     await eventually(async () => live.messages.find((m) => m.data?.trainingJobUpdated?.status === 'CANCELLED'), 'CANCELLED over the socket');
+  });
+
+  it('given a data-subject request processed by a worker, then its subject hears it move on; someone else gets NOT_FOUND', async () => {
+    const member = await signUpMember(a);
+    const submitted = await a.gql(SubmitDataSubjectRequestDocument, { input: { type: 'ACCESS', password: member.password } }, { token: member.token });
+    expect(submitted.errors).toBeUndefined();
+    const requestId = submitted.data!.submitDataSubjectRequest.id;
+    const { client } = connect(b, bearer(member));
+    const live = subscribe(client, print(DataSubjectRequestUpdatedDocument), { id: requestId });
+    await eventually(async () => live.messages[0], 'the first message');
+    expect(live.messages[0].data.dataSubjectRequestUpdated).toMatchObject({ id: requestId, type: 'ACCESS' });
+    worker ??= await startWorker(a.app.config, { orm: a.app.orm, log: a.app.log, relayIntervalMs: 50 });
+    await eventually(async () => live.messages.find((m) => m.data?.dataSubjectRequestUpdated?.status === 'COMPLETED'), 'COMPLETED over the socket');
+
+    const stranger = await signUpMember(a);
+    const other = connect(b, bearer(stranger));
+    const refused = subscribe(other.client, print(DataSubjectRequestUpdatedDocument), { id: requestId });
+    expect((await eventually(async () => refused.messages[0], 'the refusal')).errors?.[0].extensions.code).toBe('NOT_FOUND');
   });
 
   it('given callers the queries would refuse, then the subscriptions refuse them the same way', async () => {
