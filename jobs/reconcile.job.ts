@@ -98,13 +98,13 @@ export async function reconcile(deps: ReconcileDeps, now = new Date()): Promise<
       let live: Set<string> | null = null;
       for (const row of rows) {
         const payload = { [kind.idKey]: row.id };
-        const outbox = await em.execute<{ id: string; relayed_at: Date | null; count: number }[]>(
+        const outbox = await em.execute<{ id: string; relayed_at: Date | string | null; count: number }[]>(
           `select id, relayed_at, count(*) over ()::int as count from outbox where queue = ? and payload @> ?::jsonb order by created_at desc limit 1`,
           [kind.queue, JSON.stringify(payload)],
         );
         const latest = outbox[0];
         // Not relayed yet, or relayed just now: the relay and BullMQ are on it.
-        if (latest && (!latest.relayed_at || latest.relayed_at.getTime() > now.getTime() - grace)) continue;
+        if (latest && (!latest.relayed_at || new Date(latest.relayed_at).getTime() > now.getTime() - grace)) continue;
         const state = latest ? await queue.getJobState(latest.id) : 'unknown';
         if (LIVE_STATES.has(state)) continue;
         if (state !== 'failed') {
