@@ -521,12 +521,12 @@ export function train(records: TrainingRecord[], persona: PersonaSpec, onProgres
 }
 
 /** Trains from a Trainer that has all records, giving the compact binary artifact (aimex-retrieval/2) and the metrics. */
-export function trainCompact(trainer: Trainer, onProgress?: (fraction: number) => void): { artifact: Buffer; metrics: TrainingResult['metrics'] } {
-  const { compact, metrics } = finishTraining(trainer, onProgress);
+export function trainCompact(trainer: Trainer, onProgress?: (fraction: number) => void, betweenPhases?: () => void): { artifact: Buffer; metrics: TrainingResult['metrics'] } {
+  const { compact, metrics } = finishTraining(trainer, onProgress, betweenPhases);
   return { artifact: compact.buffer, metrics };
 }
 
-function finishTraining(trainer: Trainer, onProgress?: (fraction: number) => void) {
+function finishTraining(trainer: Trainer, onProgress?: (fraction: number) => void, betweenPhases?: () => void) {
   let last = 0;
   const report = (fraction: number) => {
     const value = Math.min(1, fraction);
@@ -537,7 +537,9 @@ function finishTraining(trainer: Trainer, onProgress?: (fraction: number) => voi
     }
   };
   const buildShare = trainer.heldOutCount ? 0.6 : 0.99;
+  betweenPhases?.();
   const { built, heldOut, trainingExamples } = trainer.finish((f) => report(f * buildShare));
+  betweenPhases?.();
   const compact = encodeCompact(built);
 
   let heldOutAccuracy: number | null = null;
@@ -585,12 +587,21 @@ interface CompactIndex {
   unknownIdf: number;
   /** Scratch for retrieve (synchronous, so one per model is enough). */
   scores: Float64Array;
-  /** Terms looked up in a Map instead of by binary search (the bench's baseline: how models were held before). */
+  /** Open-addressing table over the terms (term number + 1, 0 empty), by termHash; its size is a power of two. */
+  termTable: Uint32Array;
+  /** Terms looked up in a Map instead (the bench's baseline: how models were held before). */
   termMap?: Map<string, number>;
 }
 
 export const COMPACT_FORMAT = 'aimex-retrieval/2';
 const MAGIC = Buffer.from('AIMEXRM2', 'latin1');
+/** FNV-1a over the UTF-16 units: cheap for the 2- and 3-character grams a query looks up. */
+function termHash(term: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < term.length; i++) hash = Math.imul(hash ^ term.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}
+
 /** Code point order, which is the order of the UTF-8 bytes (plain `<` compares UTF-16 units). */
 function byCodePoints(a: string, b: string): number {
   for (let i = 0, j = 0; i < a.length && j < b.length;) {
@@ -603,7 +614,7 @@ function byCodePoints(a: string, b: string): number {
   return Buffer.byteLength(a, 'utf8') - Buffer.byteLength(b, 'utf8');
 }
 
-/** Writes the compact form: magic, a JSON header, then 8-byte aligned little-endian sections. */
+/** Writes the compact form: magic, a JSON header, then 8-byte aligned little-endian sections, filled in place. */
 function encodeCompact(built: Built): CompactModel {
   const termOrder = [...built.terms.keys()];
   termOrder.sort((a, b) => byCodePoints(built.terms[a], built.terms[b]));
@@ -612,15 +623,60 @@ function encodeCompact(built: Built): CompactModel {
   const nTerms = termOrder.length;
   const nDocs = built.documents.length;
 
-  // Postings: per term (in sorted order), its documents ascending.
-  const postingCounts = new Uint32Array(nTerms);
-  for (let j = 0; j < built.vectorTerms.length; j++) postingCounts[rank[built.vectorTerms[j]]]++;
+  // The sizes first, so every section is written straight into the one buffer (no second copy of the postings or texts).
   const postingStarts = new Uint32Array(nTerms + 1);
-  for (let r = 0; r < nTerms; r++) postingStarts[r + 1] = postingStarts[r] + postingCounts[r];
+  for (let j = 0; j < built.vectorTerms.length; j++) postingStarts[rank[built.vectorTerms[j]] + 1]++;
+  for (let r = 0; r < nTerms; r++) postingStarts[r + 1] += postingStarts[r];
   const nPostings = postingStarts[nTerms];
+  const termStarts = new Uint32Array(nTerms + 1);
+  termOrder.forEach((id, r) => { termStarts[r + 1] = termStarts[r] + Buffer.byteLength(built.terms[id], 'utf8'); });
+  const docStarts = new Uint32Array(2 * nDocs + 1);
+  let at = 0;
+  built.documents.forEach((doc, d) => {
+    docStarts[2 * d + 1] = (at += Buffer.byteLength(doc.kind === 'qa' ? doc.question! : doc.text!, 'utf8'));
+    docStarts[2 * d + 2] = (at += doc.kind === 'qa' ? Buffer.byteLength(doc.answer!, 'utf8') : 0);
+  });
+  // A term is found by hash (linear probing, at most half full), not by search.
+  let tableSize = 2;
+  while (tableSize < 2 * nTerms) tableSize *= 2;
+
+  const header = Buffer.from(JSON.stringify({
+    format: COMPACT_FORMAT, persona: built.persona, ngram: built.ngram, trainedAt: built.trainedAt,
+    terms: nTerms, documents: nDocs, postings: nPostings, termBytes: termStarts[nTerms], textBytes: at, termTable: tableSize,
+  }), 'utf8');
+  const align = (n: number) => (n + 7) & ~7;
+  // In decodeCompact's order: idf, posting weights, term starts, posting starts, posting documents, document starts, term table, kinds.
+  const lengths = [nTerms * 8, nPostings * 8, (nTerms + 1) * 4, (nTerms + 1) * 4, nPostings * 4, (2 * nDocs + 1) * 4, tableSize * 4, nDocs];
+  const offsets: number[] = [];
+  let size = align(MAGIC.length + 4 + header.length);
+  for (const length of lengths) {
+    offsets.push(size);
+    size = align(size + length);
+  }
+  const textsAt = size;
+  size += termStarts[nTerms] + at;
+  const out = Buffer.alloc(size);
+  MAGIC.copy(out, 0);
+  out.writeUInt32LE(header.length, MAGIC.length);
+  header.copy(out, MAGIC.length + 4);
+  const base = out.byteOffset;
+  const idf = new Float64Array(out.buffer, base + offsets[0], nTerms);
+  const postingWeights = new Float64Array(out.buffer, base + offsets[1], nPostings);
+  new Uint32Array(out.buffer, base + offsets[2], nTerms + 1).set(termStarts);
+  new Uint32Array(out.buffer, base + offsets[3], nTerms + 1).set(postingStarts);
+  const postingDocs = new Int32Array(out.buffer, base + offsets[4], nPostings);
+  new Uint32Array(out.buffer, base + offsets[5], 2 * nDocs + 1).set(docStarts);
+  const termTable = new Uint32Array(out.buffer, base + offsets[6], tableSize);
+  const docKinds = new Uint8Array(out.buffer, base + offsets[7], nDocs);
+
+  termOrder.forEach((id, r) => {
+    idf[r] = built.idf[id];
+    let slot = termHash(built.terms[id]) & (tableSize - 1);
+    while (termTable[slot] !== 0) slot = (slot + 1) & (tableSize - 1);
+    termTable[slot] = r + 1;
+  });
+  // Postings: per term (in sorted order), its documents ascending.
   const fill = postingStarts.slice(0, nTerms);
-  const postingDocs = new Int32Array(nPostings);
-  const postingWeights = new Float64Array(nPostings);
   for (let d = 0; d < nDocs; d++) {
     for (let j = built.vectorStarts[d]; j < built.vectorStarts[d + 1]; j++) {
       const r = rank[built.vectorTerms[j]];
@@ -628,50 +684,13 @@ function encodeCompact(built: Built): CompactModel {
       postingWeights[fill[r]++] = built.vectorWeights[j];
     }
   }
-  const idf = Float64Array.from(termOrder, (id) => built.idf[id]);
-  const termStarts = new Uint32Array(nTerms + 1);
-  termOrder.forEach((id, r) => { termStarts[r + 1] = termStarts[r] + Buffer.byteLength(built.terms[id], 'utf8'); });
-  const docKinds = new Uint8Array(nDocs);
-  const texts: Buffer[] = [];
-  const docStarts = new Uint32Array(2 * nDocs + 1);
-  let at = 0;
+  let offset = textsAt;
+  for (const id of termOrder) offset += out.write(built.terms[id], offset, 'utf8');
   built.documents.forEach((doc, d) => {
     docKinds[d] = doc.kind === 'qa' ? 1 : 0;
-    const first = Buffer.from(doc.kind === 'qa' ? doc.question! : doc.text!, 'utf8');
-    const second = Buffer.from(doc.kind === 'qa' ? doc.answer! : '', 'utf8');
-    texts.push(first, second);
-    docStarts[2 * d + 1] = (at += first.length);
-    docStarts[2 * d + 2] = (at += second.length);
+    offset += out.write(doc.kind === 'qa' ? doc.question! : doc.text!, offset, 'utf8');
+    if (doc.kind === 'qa') offset += out.write(doc.answer!, offset, 'utf8');
   });
-
-  const header = Buffer.from(JSON.stringify({
-    format: COMPACT_FORMAT, persona: built.persona, ngram: built.ngram, trainedAt: built.trainedAt,
-    terms: nTerms, documents: nDocs, postings: nPostings, termBytes: termStarts[nTerms], textBytes: at,
-  }), 'utf8');
-  const sections: Uint8Array[] = [
-    new Uint8Array(idf.buffer, idf.byteOffset, idf.byteLength),
-    new Uint8Array(postingWeights.buffer, postingWeights.byteOffset, postingWeights.byteLength),
-    new Uint8Array(termStarts.buffer, termStarts.byteOffset, termStarts.byteLength),
-    new Uint8Array(postingStarts.buffer, postingStarts.byteOffset, postingStarts.byteLength),
-    new Uint8Array(postingDocs.buffer, postingDocs.byteOffset, postingDocs.byteLength),
-    new Uint8Array(docStarts.buffer, docStarts.byteOffset, docStarts.byteLength),
-    docKinds,
-  ];
-  const align = (n: number) => (n + 7) & ~7;
-  let size = align(MAGIC.length + 4 + header.length);
-  for (const s of sections) size = align(size + s.byteLength);
-  size += termStarts[nTerms] + at;
-  const out = Buffer.alloc(size);
-  MAGIC.copy(out, 0);
-  out.writeUInt32LE(header.length, MAGIC.length);
-  header.copy(out, MAGIC.length + 4);
-  let offset = align(MAGIC.length + 4 + header.length);
-  for (const s of sections) {
-    out.set(s, offset);
-    offset = align(offset + s.byteLength);
-  }
-  for (const id of termOrder) offset += out.write(built.terms[id], offset, 'utf8');
-  for (const t of texts) offset += t.copy(out, offset);
   return decodeCompact(out);
 }
 
@@ -682,7 +701,7 @@ function decodeCompact(stored: Buffer): CompactModel {
   const headerLength = buffer.readUInt32LE(MAGIC.length);
   const header = JSON.parse(buffer.toString('utf8', MAGIC.length + 4, MAGIC.length + 4 + headerLength)) as {
     format: string; persona: PersonaSpec; ngram: { min: number; max: number }; trainedAt: string;
-    terms: number; documents: number; postings: number; termBytes: number; textBytes: number;
+    terms: number; documents: number; postings: number; termBytes: number; textBytes: number; termTable: number;
   };
   if (header.format !== COMPACT_FORMAT) throw new Error(`Unknown model format ${header.format}`);
   const align = (n: number) => (n + 7) & ~7;
@@ -700,13 +719,14 @@ function decodeCompact(stored: Buffer): CompactModel {
   const postingStarts = take((b, at, n) => new Uint32Array(b, at, n), terms + 1, (terms + 1) * 4);
   const postingDocs = take((b, at, n) => new Int32Array(b, at, n), postings, postings * 4);
   const docStarts = take((b, at, n) => new Uint32Array(b, at, n), 2 * documents + 1, (2 * documents + 1) * 4);
+  const termTable = take((b, at, n) => new Uint32Array(b, at, n), header.termTable, header.termTable * 4);
   const docKinds = take((b, at, n) => new Uint8Array(b, at, n), documents, documents);
   const termBytes = buffer.subarray(offset, offset + header.termBytes);
   const docText = buffer.subarray(offset + header.termBytes, offset + header.termBytes + header.textBytes);
   return {
     format: COMPACT_FORMAT, persona: header.persona, ngram: header.ngram, trainedAt: header.trainedAt, documentCount: documents, buffer,
     index: {
-      termBytes, termStarts, idf, postingStarts, postingDocs, postingWeights, docKinds, docStarts, docText,
+      termBytes, termStarts, idf, postingStarts, postingDocs, postingWeights, docKinds, docStarts, docText, termTable,
       unknownIdf: Math.log(1 + documents) + 1, scores: new Float64Array(documents),
     },
   };
@@ -752,15 +772,15 @@ function compactOf(model: Answerable): CompactModel {
 
 function termIndex(index: CompactIndex, term: string): number {
   if (index.termMap) return index.termMap.get(term) ?? -1;
-  const key = Buffer.from(term, 'utf8');
-  let lo = 0;
-  let hi = index.termStarts.length - 2;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const c = index.termBytes.compare(key, 0, key.length, index.termStarts[mid], index.termStarts[mid + 1]);
-    if (c === 0) return mid;
-    if (c < 0) lo = mid + 1;
-    else hi = mid - 1;
+  const { termTable, termStarts, termBytes } = index;
+  const mask = termTable.length - 1;
+  for (let slot = termHash(term) & mask; termTable[slot] !== 0; slot = (slot + 1) & mask) {
+    const at = termTable[slot] - 1;
+    const start = termStarts[at];
+    const end = termStarts[at + 1];
+    // Short grams: compare without decoding when the lengths cannot match (UTF-8 is 1 to 4 bytes per unit pair).
+    if (end - start < term.length || end - start > term.length * 3) continue;
+    if (termBytes.toString('utf8', start, end) === term) return at;
   }
   return -1;
 }
