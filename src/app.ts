@@ -11,6 +11,10 @@ import { createHttpServer } from './http/server';
 import { createLogger } from './logging/logger';
 import { retainRealtimePublisher } from './realtime/publish';
 import { createServices, type Services } from './services';
+import Fastify from 'fastify';
+import { QUEUES, redisConnection } from '../jobs/queues';
+import { expiredRecordCounts } from './observability/retention-lateness';
+import { Metrics, registerMetricsRoute } from './observability/metrics';
 import { startLocalS3 } from './storage/local-s3';
 import { Storage } from './storage/storage';
 
@@ -69,15 +73,25 @@ export async function createApp(config: Readonly<Config>, options: { s3Endpoint:
   await storage.ensureBucket();
   const services = createServices({ config, orm, redis, storage, log });
   const releasePublisher = retainRealtimePublisher(config.redisUrl);
+  const metrics = new Metrics({
+    orm, log, accessLog: services.accessLog, queues: Object.values(QUEUES), connection: redisConnection(config.redisUrl), expiredRecords: expiredRecordCounts,
+  });
   const http = await createHttpServer(config, services, {
     postgres: () => orm.em.fork().execute('select 1'),
     redis: () => redis.ping(),
     s3: () => storage.ping(),
-  });
+  }, { metrics });
+  const metricsServer = config.metrics.port === null ? null : Fastify({ logger: false });
+  if (metricsServer) {
+    registerMetricsRoute(metricsServer, metrics);
+    await metricsServer.listen({ host: config.metrics.host, port: config.metrics.port! });
+  }
   return {
     config, orm, redis, storage, services, http, log,
     async close() {
       await http.close();
+      await metricsServer?.close();
+      await metrics.close();
       await services.usage.flushVisits();
       await orm.close(true);
       redis.disconnect();

@@ -70,6 +70,8 @@ export interface Config {
   jobs: JobsConfig;
   /** RunPod serverless endpoint for the RUNPOD training backend; null: that backend is refused. */
   runpod: RunPodConfig | null;
+  /** Prometheus metrics: on the API port (port null), or on a port of their own (METRICS_PORT, METRICS_HOST). */
+  metrics: { port: number | null; host: string };
   /** Browser origins allowed to call the API and upload to the bucket (CORS_ORIGINS), and how long a preflight is cached. */
   cors: { origins: string[]; maxAgeSeconds: number };
 }
@@ -271,6 +273,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     },
     runpod: parseRunPod(env),
     cors: { origins: parseCorsOrigins(env, nodeEnv, int(env, 'PORT', 4000)), maxAgeSeconds: int(env, 'CORS_MAX_AGE_SECONDS', 600) },
+    metrics: { port: env.METRICS_PORT ? int(env, 'METRICS_PORT', 0) : null, host: env.METRICS_HOST || env.HOST || '127.0.0.1' },
   };
   return deepFreeze(config);
 }

@@ -25,7 +25,7 @@ export interface Context {
   services: Services;
   log: Logger;
   /** What the web-visit record of this request needs (shared with Apollo's per-operation context clone). */
-  visit: { operation: string | null; userId: string | null };
+  visit: { operation: string | null; userId: string | null; viewer?: string; errors?: number };
   /** Subscriptions (over WebSocket) listen through it. */
   realtime?: RealtimeHub;
 }

@@ -17,6 +17,8 @@ import { createFormatError, isInternal } from './format-error';
 import { GRAPHIQL_HTML, registerGraphiqlAssets } from './graphiql';
 import { inputGuardPlugin } from './input-guard';
 import { queryLimitRules } from './query-limits';
+import { registerMetricsRoute, type Metrics } from '../observability/metrics';
+import { registerRequestLog, requestIdFrom } from '../observability/request-log';
 import { RealtimeHub } from '../realtime/hub';
 import { CLOSE, registerSubscriptions } from '../realtime/ws';
 
@@ -33,11 +35,12 @@ export interface HealthChecks {
   s3: () => Promise<unknown>;
 }
 
-export async function createHttpServer(config: Readonly<Config>, services: Services, health: HealthChecks): Promise<FastifyInstance> {
+export async function createHttpServer(config: Readonly<Config>, services: Services, health: HealthChecks, observability: { metrics?: Metrics } = {}): Promise<FastifyInstance> {
   const log = services.log;
   const app = Fastify({
     bodyLimit: config.bodyLimitBytes,
-    genReqId: () => randomUUID(),
+    // A well-formed incoming x-request-id (from a proxy or the client) is kept, so one id follows the request everywhere.
+    genReqId: (request) => requestIdFrom(request.headers['x-request-id']) ?? randomUUID(),
     trustProxy: config.trustProxy,
     logger: false,
   });
@@ -107,7 +110,8 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
           if (!contextValue?.em) return;
           // signUp and signIn change the viewer mid-request: the visit is theirs.
           if (contextValue.viewer.kind === 'user') contextValue.visit.userId = contextValue.viewer.userId;
-          contextValue.log.info({ operation: contextValue.operationName, viewer: contextValue.viewer.kind, errors: errors.length, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'graphql request');
+          // For the request's one log line (src/observability/request-log.ts), written when the response has gone.
+          Object.assign(contextValue.visit, { viewer: contextValue.viewer.kind, errors: errors.length });
           // Written before the response leaves: a staff read is never unlogged.
           if (contextValue.accessReads.size > 0) {
             await contextValue.accessReads.flush(contextValue.em.fork(), services.accessLog, contextValue.viewer, contextValue.ip, contextValue.operationName);
@@ -138,7 +142,8 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
     formatError: createFormatError({ production }),
     // No cache hints are used: without the cache-control plugin no plugin resolves per field, and
     // Apollo does not wrap every field's resolver (a page of 100 users has thousands of fields).
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), inputGuardPlugin<Context>(), requestPlugin],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), inputGuardPlugin<Context>(), requestPlugin,
+      ...(observability.metrics ? [observability.metrics.apolloPlugin<Context>()] : [])],
   });
   await apollo.start();
 
@@ -173,7 +178,7 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
   // First stage, before any credential is looked at (so a flood of bad API keys or tokens costs no database
   // look-up): every request per client IP. Probes are not counted: a load balancer shares one address.
   app.addHook('onRequest', async (request, reply) => {
-    if (!services.rateLimits.requestsPerIp.enabled || request.url === '/health' || request.url === '/ready') return;
+    if (!services.rateLimits.requestsPerIp.enabled || request.url === '/health' || request.url === '/ready' || request.url === '/metrics') return;
     const verdict = await services.rateLimits.requestsPerIp.consume(request.ip);
     if (!verdict.allowed) {
       return reply.code(429).header('retry-after', String(verdict.retryAfterSeconds))
@@ -211,6 +216,9 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
   if (!production) registerGraphiqlAssets(app);
 
   registerExportRoute(app, services.orm, services);
+  registerRequestLog(app, log, (request) => visits.get(request), observability.metrics);
+  // Metrics on the API port unless METRICS_PORT gives them a port of their own (src/app.ts).
+  if (observability.metrics && config.metrics.port === null) registerMetricsRoute(app, observability.metrics);
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/ready', async (_request, reply) => {
     const results = await Promise.all(Object.entries(health).map(async ([name, check]) => {
