@@ -86,7 +86,10 @@ export async function reconcile(deps: ReconcileDeps, now = new Date()): Promise<
   const queues = new Map<string, Queue>();
   const queueOf = (name: string) => {
     let queue = queues.get(name);
-    if (!queue) queues.set(name, (queue = new Queue(name, { connection: deps.connection })));
+    if (!queue) {
+      queues.set(name, (queue = new Queue(name, { connection: deps.connection })));
+      queue.on('error', (error) => log.warn({ queue: name, err: error }, 'reconciler: queue error'));
+    }
     return queue;
   };
   try {

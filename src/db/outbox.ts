@@ -82,7 +82,11 @@ export class OutboxRelay {
 
   private queue(name: string): Queue {
     let queue = this.queues.get(name);
-    if (!queue) this.queues.set(name, (queue = new Queue(name, { connection: this.connection, defaultJobOptions: DEFAULT_JOB_OPTIONS })));
+    if (!queue) {
+      this.queues.set(name, (queue = new Queue(name, { connection: this.connection, defaultJobOptions: DEFAULT_JOB_OPTIONS })));
+      // Through the logger, never as plain text; the relay's pass fails and is retried.
+      queue.on('error', (error) => this.log.warn({ queue: name, err: error }, 'outbox relay: queue error'));
+    }
     return queue;
   }
 

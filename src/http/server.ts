@@ -107,6 +107,9 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
           const errors = response.body.kind === 'single' ? response.body.singleResult.errors ?? [] : [];
           const retryAfter = errors.find((e) => e.extensions?.code === 'RATE_LIMITED')?.extensions?.retryAfterSeconds;
           if (typeof retryAfter === 'number') response.http.headers.set('retry-after', String(retryAfter));
+          // The same fault, the same status: a server-side failure (PostgreSQL, S3 or a bug) is HTTP 500 whether a resolver
+          // or the context (the credential's session lookup) met it, like a failure before GraphQL runs.
+          if (errors.some((e) => e.extensions?.code === 'INTERNAL_SERVER_ERROR')) response.http.status = 500;
           if (!contextValue?.em) return;
           // signUp and signIn change the viewer mid-request: the visit is theirs.
           if (contextValue.viewer.kind === 'user') contextValue.visit.userId = contextValue.viewer.userId;

@@ -97,7 +97,7 @@ describe('an unknown failure inside a resolver', () => {
     logLines.length = 0;
     const result = await query(ProcessorsDocument, {});
 
-    expect(result.status).toBe(200);
+    expect(result.status).toBe(500); // a server fault is HTTP 500 on every operation (README, Errors)
     expect(result.data).toBeNull();
     expect(result.errors).toHaveLength(1);
     expect(result.errors![0]).toEqual({ message: GENERIC, path: ['processors'], locations: [{ line: 2, column: 3 }], extensions: { code: 'INTERNAL_SERVER_ERROR' } });
