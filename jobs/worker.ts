@@ -92,11 +92,13 @@ export async function startWorker(config: Readonly<Config>, options: { orm?: Mik
   const schedulers = new Queue(QUEUES.maintenance, { connection });
   const purgeSchedulers = new Queue(QUEUES.purge, { connection });
   for (const queue of [schedulers, purgeSchedulers]) queue.on('error', (error) => log.warn({ queue: queue.name, err: error }, 'scheduler queue error'));
+  // Scheduled runs keep a short history in Redis, not one entry per run for a week.
+  const opts = { removeOnComplete: { count: 100 }, removeOnFail: { count: 1000 } };
   const ensureSchedulers = async () => {
-    await schedulers.upsertJobScheduler('expire-sessions', { every: 3600_000 }, { name: 'expire-sessions', data: { task: 'expire-sessions' } });
-    await schedulers.upsertJobScheduler('reconcile', { every: config.jobs.reconcileIntervalMs }, { name: 'reconcile', data: { task: 'reconcile' } });
+    await schedulers.upsertJobScheduler('expire-sessions', { every: 3600_000 }, { name: 'expire-sessions', data: { task: 'expire-sessions' }, opts });
+    await schedulers.upsertJobScheduler('reconcile', { every: config.jobs.reconcileIntervalMs }, { name: 'reconcile', data: { task: 'reconcile' }, opts });
     // Daily, so expired data is gone within a day of its deadline.
-    await purgeSchedulers.upsertJobScheduler('purge-daily', { every: 24 * 3600_000 }, { name: 'purge', data: {} });
+    await purgeSchedulers.upsertJobScheduler('purge-daily', { every: 24 * 3600_000 }, { name: 'purge', data: {}, opts });
   };
   await ensureSchedulers();
   let reconciling: Promise<unknown> = Promise.resolve();

@@ -1,8 +1,20 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, MikroORM, type Options, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
+import type { Logger } from 'pino';
 import type { Config } from '../config';
+import { createLogger } from '../logging/logger';
 import { ENTITIES } from './entities';
+
+let knexLogger: Logger | null = null;
+/** knex's own messages (a pooled connection lost while PostgreSQL is away) go through the JSON logger, never console.log. */
+const driverLog = () => (knexLogger ??= createLogger({ logLevel: process.env.LOG_LEVEL || (process.env.NODE_ENV === 'test' ? 'silent' : 'info') }).child({ component: 'knex' }));
+const KNEX_LOG = {
+  warn: (message: unknown) => driverLog().warn(String(message)),
+  error: (message: unknown) => driverLog().error(String(message)),
+  deprecate: (message: unknown) => driverLog().warn(String(message)),
+  debug: () => undefined,
+};
 
 export function ormOptions(config: Pick<Config, 'databaseUrl'>, extra: Partial<Options> = {}): Options {
   return defineConfig({
@@ -24,6 +36,7 @@ export function ormOptions(config: Pick<Config, 'databaseUrl'>, extra: Partial<O
     forceUtcTimezone: true,
     discovery: { warnWhenNoEntities: false },
     pool: { min: 0, max: 10 },
+    driverOptions: { log: KNEX_LOG },
     debug: false,
     ...extra,
   });

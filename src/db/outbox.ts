@@ -100,10 +100,8 @@ export class OutboxRelay {
         returning id, queue, payload`,
       [this.leaseMs, this.batchSize],
     );
-    if (rows.length === 0) {
-      await this.cleanup(em);
-      return 0;
-    }
+    await this.cleanup(em);
+    if (rows.length === 0) return 0;
     // 2. Add, outside any transaction. A row that fails stays claimed and is retried when its lease ends.
     const byQueue = new Map<string, typeof rows>();
     for (const row of rows) byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row]);

@@ -87,3 +87,43 @@ export async function kill(child: ChildProcess, signal: NodeJS.Signals = 'SIGKIL
   child.kill(signal);
   await exited;
 }
+
+/** A PostgreSQL 15 cluster of the test's own (initdb on a free port, trust auth on loopback), stopped and started again with its data. */
+export interface PrivatePostgres {
+  url: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+export async function privatePostgres(database: string): Promise<PrivatePostgres> {
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync, chownSync, rmSync } = await import('node:fs');
+  const bin = '/usr/lib/postgresql/15/bin';
+  const port = await freePort();
+  const dir = mkdtempSync('/tmp/aimex-fault-pg-');
+  // initdb and the server refuse to run as root: as postgres when the test runs as root.
+  const asRoot = process.getuid?.() === 0;
+  const run = (cmd: string, args: string[]) => execFileSync(asRoot ? 'runuser' : cmd, asRoot ? ['-u', 'postgres', '--', cmd, ...args] : args, { stdio: 'ignore' });
+  if (asRoot) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), Number(execFileSync('id', ['-g', 'postgres']).toString().trim()));
+  run(`${bin}/initdb`, ['-D', `${dir}/data`, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
+  const pg: PrivatePostgres = {
+    url: `postgresql://postgres@127.0.0.1:${port}/${database}`,
+    async start() {
+      run(`${bin}/pg_ctl`, ['-D', `${dir}/data`, '-w', '-l', `${dir}/log`, '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+    },
+    async stop() {
+      run(`${bin}/pg_ctl`, ['-D', `${dir}/data`, '-w', '-m', 'immediate', 'stop']);
+    },
+    async destroy() {
+      try {
+        await pg.stop();
+      } catch {
+        // already stopped
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await pg.start();
+  return pg;
+}
