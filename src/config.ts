@@ -70,6 +70,8 @@ export interface Config {
   jobs: JobsConfig;
   /** RunPod serverless endpoint for the RUNPOD training backend; null: that backend is refused. */
   runpod: RunPodConfig | null;
+  /** On SIGTERM, how long /ready answers 503 while requests are still served, before the server closes. */
+  shutdownDrainMs: number;
   /** Prometheus metrics: on the API port (port null), or on a port of their own (METRICS_PORT, METRICS_HOST). */
   metrics: { port: number | null; host: string };
   /** Browser origins allowed to call the API and upload to the bucket (CORS_ORIGINS), and how long a preflight is cached. */
@@ -184,6 +186,15 @@ function parseCorsOrigins(env: NodeJS.ProcessEnv, nodeEnv: NodeEnv, port: number
   return origins;
 }
 
+/**
+ * Tracing is read on its own, before the rest of the configuration and before any instrumented module
+ * loads (src/observability/tracing.ts). The OpenTelemetry SDK reads its other standard OTEL_* settings itself.
+ */
+export function tracingConfig(env: NodeJS.ProcessEnv = process.env): { enabled: boolean; serviceName: string | null } {
+  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  return { enabled: Boolean(endpoint) && env.OTEL_SDK_DISABLED !== 'true', serviceName: env.OTEL_SERVICE_NAME || null };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const nodeEnv = (env.NODE_ENV ?? 'development') as NodeEnv;
   if (!['development', 'test', 'production'].includes(nodeEnv)) throw new ConfigError('NODE_ENV must be development, test or production');
@@ -274,6 +285,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     runpod: parseRunPod(env),
     cors: { origins: parseCorsOrigins(env, nodeEnv, int(env, 'PORT', 4000)), maxAgeSeconds: int(env, 'CORS_MAX_AGE_SECONDS', 600) },
     metrics: { port: env.METRICS_PORT ? int(env, 'METRICS_PORT', 0) : null, host: env.METRICS_HOST || env.HOST || '127.0.0.1' },
+    shutdownDrainMs: int(env, 'SHUTDOWN_DRAIN_MS', nodeEnv === 'production' ? 5000 : 0),
   };
   return deepFreeze(config);
 }

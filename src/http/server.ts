@@ -29,6 +29,13 @@ function httpError(message: string, code: string, status: number, extensions: Re
   return new GraphQLError(message, { extensions: { code, ...extensions, http: { status } } });
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Starts a shutdown: /ready answers 503 and subscriptions close with 1012 (reconnect), requests go on being served. */
+    beginDrain(): void;
+  }
+}
+
 export interface HealthChecks {
   postgres: () => Promise<unknown>;
   redis: () => Promise<unknown>;
@@ -42,6 +49,9 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
     // A well-formed incoming x-request-id (from a proxy or the client) is kept, so one id follows the request everywhere.
     genReqId: (request) => requestIdFrom(request.headers['x-request-id']) ?? randomUUID(),
     trustProxy: config.trustProxy,
+    // close() waits for every connection to end by itself: idle ones are closed when the drain begins, and while
+    // draining each answer ends its connection, so none is cut with a request in it (main.ts bounds the wait).
+    forceCloseConnections: false,
     logger: false,
   });
   // First of all hooks: preflights are answered before the rate limit or Apollo's CSRF guard see them.
@@ -223,7 +233,21 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
   // Metrics on the API port unless METRICS_PORT gives them a port of their own (src/app.ts).
   if (observability.metrics && config.metrics.port === null) registerMetricsRoute(app, observability.metrics);
   app.get('/health', async () => ({ status: 'ok' }));
+  // From the first moment of a shutdown: not ready (a load balancer stops sending), still serving what comes.
+  let draining = false;
+  app.decorate('beginDrain', () => {
+    draining = true;
+    app.server.closeIdleConnections();
+    subscriptions.closeAll(CLOSE.restart.code, CLOSE.restart.reason);
+  });
+  // Keep-alive connections are not reused while draining: a request sent on an idle connection just as the
+  // server closes it would be reset; each answer now ends its connection, and the next request opens a new one.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (draining) reply.header('connection', 'close');
+    return payload;
+  });
   app.get('/ready', async (_request, reply) => {
+    if (draining) return reply.code(503).send({ status: 'draining', checks: {} });
     const results = await Promise.all(Object.entries(health).map(async ([name, check]) => {
       let timer: NodeJS.Timeout | undefined;
       try {
