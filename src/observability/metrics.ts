@@ -49,6 +49,8 @@ export class Metrics {
     this.graphql = new Histogram({ name: 'aimex_graphql_operation_duration_seconds', help: 'GraphQL operations by name and type', labelNames: ['operation', 'operation_type'], buckets: BUCKETS, registers });
     this.errors = new Counter({ name: 'aimex_graphql_errors_total', help: 'GraphQL errors by public code and operation', labelNames: ['code', 'operation'], registers });
     this.queues = options.queues.map((name) => new Queue(name, { connection: options.connection }));
+    // Redis away: through the logger (once per outage is the Redis client's concern), never console.error after a test.
+    for (const queue of this.queues) queue.on('error', (error) => options.log.debug({ queue: queue.name, err: error }, 'metrics: queue error'));
 
     const values = { queue: new Map<string, number>(), pending: 0, lag: 0, overdue: 0, open: 0, expired: {} as Record<string, number>, purgeAge: -1, valid: -1, checked: 0, verifiedAt: 0 };
     const refresh = () => this.refresh(values);
