@@ -15,7 +15,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.(t|m?j)s$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!(.*/)?(jose|cookie)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(.*/)?(jose|cookie|content-disposition)/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',

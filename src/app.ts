@@ -80,7 +80,7 @@ export async function createApp(config: Readonly<Config>, options: { s3Endpoint:
     postgres: () => orm.em.fork().execute('select 1'),
     redis: () => redis.ping(),
     s3: () => storage.ping(),
-  }, { metrics });
+  }, { metrics, queues: { names: Object.values(QUEUES), connection: redisConnection(config.redisUrl) } });
   const metricsServer = config.metrics.port === null ? null : Fastify({ logger: false });
   if (metricsServer) {
     registerMetricsRoute(metricsServer, metrics);

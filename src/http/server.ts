@@ -11,7 +11,9 @@ import { AccessReads } from '../privacy/access-reads';
 import { KeyRing } from '../privacy/key-ring';
 import { buildSchema } from '../schema';
 import type { Services } from '../services';
+import type { ConnectionOptions } from 'bullmq';
 import { registerCors } from './cors';
+import { registerQueueConsole } from './queue-console';
 import { registerExportRoute } from './exports-route';
 import { createFormatError, isInternal } from './format-error';
 import { GRAPHIQL_HTML, registerGraphiqlAssets } from './graphiql';
@@ -42,7 +44,7 @@ export interface HealthChecks {
   s3: () => Promise<unknown>;
 }
 
-export async function createHttpServer(config: Readonly<Config>, services: Services, health: HealthChecks, observability: { metrics?: Metrics } = {}): Promise<FastifyInstance> {
+export async function createHttpServer(config: Readonly<Config>, services: Services, health: HealthChecks, observability: { metrics?: Metrics; queues?: { names: readonly string[]; connection: ConnectionOptions } } = {}): Promise<FastifyInstance> {
   const log = services.log;
   const app = Fastify({
     bodyLimit: config.bodyLimitBytes,
@@ -232,6 +234,8 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
   registerRequestLog(app, log, (request) => visits.get(request), observability.metrics);
   // Metrics on the API port unless METRICS_PORT gives them a port of their own (src/app.ts).
   if (observability.metrics && config.metrics.port === null) registerMetricsRoute(app, observability.metrics);
+  // The BullMQ console for ADMIN accounts (src/http/queue-console.ts).
+  const closeConsole = observability.queues ? await registerQueueConsole(app, config, services, observability.queues) : null;
   app.get('/health', async () => ({ status: 'ok' }));
   // From the first moment of a shutdown: not ready (a load balancer stops sending), still serving what comes.
   let draining = false;
@@ -267,6 +271,7 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
   app.addHook('onClose', async () => {
     subscriptions.closeAll(CLOSE.restart.code, CLOSE.restart.reason);
     await hub.close();
+    await closeConsole?.();
     await apollo.stop();
   });
   return app;
