@@ -1,4 +1,5 @@
 import { createBullBoard } from '@bull-board/api';
+import { closeQueues } from '../observability/close-queues';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { Queue, type ConnectionOptions } from 'bullmq';
@@ -133,5 +134,5 @@ export async function registerQueueConsole(app: FastifyInstance, config: Readonl
       await board.register(serverAdapter.registerPlugin(), { prefix: CONSOLE_PATH });
     });
   });
-  return async () => { await Promise.all(instances.map((queue) => queue.close().catch(() => undefined))); };
+  return () => closeQueues(instances);
 }

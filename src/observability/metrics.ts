@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { closeQueues } from './close-queues';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
@@ -172,7 +173,7 @@ export class Metrics {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.queues.map((queue) => queue.close().catch(() => undefined)));
+    await closeQueues(this.queues);
     await this.chain;
   }
 }

@@ -81,6 +81,7 @@ export class RealtimeHub {
     this.subscriber = null;
     this.listeners.clear();
     this.revocationListeners.clear();
-    if (redis) await redis.quit().catch(() => redis.disconnect());
+    // quit() waits for a connection that may never come (Redis away): then drop the client.
+    if (redis) await (redis.status === 'ready' ? redis.quit().catch(() => redis.disconnect()) : redis.disconnect());
   }
 }

@@ -25,7 +25,8 @@ export function retainRealtimePublisher(redisUrl: string): () => Promise<void> {
     if (publisher.users === 0) {
       const { redis } = publisher;
       publisher = null;
-      await redis.quit().catch(() => redis.disconnect());
+      // quit() waits for a connection that may never come (Redis away): then drop the client.
+      await (redis.status === 'ready' ? redis.quit().catch(() => redis.disconnect()) : redis.disconnect());
     }
   };
 }
