@@ -75,6 +75,7 @@ export async function createApp(config: Readonly<Config>, options: { s3Endpoint:
   const releasePublisher = retainRealtimePublisher(config.redisUrl);
   const metrics = new Metrics({
     orm, log, accessLog: services.accessLog, queues: Object.values(QUEUES), connection: redisConnection(config.redisUrl), expiredRecords: expiredRecordCounts,
+    processMetrics: config.nodeEnv !== 'test',
   });
   const http = await createHttpServer(config, services, {
     postgres: () => orm.em.fork().execute('select 1'),

@@ -21,6 +21,8 @@ export interface MetricsOptions {
   queues: readonly string[];
   connection: ConnectionOptions;
   stateTtlMs?: number;
+  /** CPU, memory, event-loop and GC figures of the process (default true). */
+  processMetrics?: boolean;
   chainTtlMs?: number;
   /** Counts of expired rows the purge has not removed yet, per data category (the retention engine's own plan). */
   expiredRecords?: (orm: MikroORM) => Promise<Record<string, number>>;
@@ -45,7 +47,9 @@ export class Metrics {
 
   constructor(private readonly options: MetricsOptions) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: 'aimex_' });
+    // The process's own figures (CPU, memory, event loop, GC) install observers that live as long as the process:
+    // once per real process, not per app instance (a test run starts dozens).
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'aimex_' });
     this.http = new Histogram({ name: 'aimex_http_request_duration_seconds', help: 'HTTP requests by method, route and status', labelNames: ['method', 'route', 'status_code'], buckets: BUCKETS, registers });
     this.graphql = new Histogram({ name: 'aimex_graphql_operation_duration_seconds', help: 'GraphQL operations by name and type', labelNames: ['operation', 'operation_type'], buckets: BUCKETS, registers });
     this.errors = new Counter({ name: 'aimex_graphql_errors_total', help: 'GraphQL errors by public code and operation', labelNames: ['code', 'operation'], registers });

@@ -1,14 +1,21 @@
 // OpenTelemetry tracing, off unless an OTLP endpoint is configured. Loaded by
 // the entry points (src/main.ts, jobs/worker.ts) before anything else, so the
 // http, fastify, graphql, pg and ioredis modules are instrumented when loaded.
-import { FastifyOtelInstrumentation } from '@fastify/otel';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { GraphQLInstrumentation } from '@opentelemetry/instrumentation-graphql';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
-import { NodeSDK } from '@opentelemetry/sdk-node';
+import type { NodeSDK } from '@opentelemetry/sdk-node';
 import { tracingConfig } from '../config';
+
+// The SDK and its instrumentations are required only when tracing is on: a process (or a test file) without it
+// loads none of them.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const load = () => ({
+  ...(require('@fastify/otel') as typeof import('@fastify/otel')),
+  ...(require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http')),
+  ...(require('@opentelemetry/instrumentation-graphql') as typeof import('@opentelemetry/instrumentation-graphql')),
+  ...(require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http')),
+  ...(require('@opentelemetry/instrumentation-ioredis') as typeof import('@opentelemetry/instrumentation-ioredis')),
+  ...(require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg')),
+  ...(require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node')),
+});
 
 let sdk: NodeSDK | null = null;
 
@@ -22,6 +29,7 @@ let sdk: NodeSDK | null = null;
 export function startTracing(serviceName: string): boolean {
   const config = tracingConfig();
   if (!config.enabled || sdk) return Boolean(sdk);
+  const { FastifyOtelInstrumentation, GraphQLInstrumentation, HttpInstrumentation, IORedisInstrumentation, NodeSDK, OTLPTraceExporter, PgInstrumentation } = load();
   sdk = new NodeSDK({
     serviceName: config.serviceName ?? serviceName,
     traceExporter: new OTLPTraceExporter(),
