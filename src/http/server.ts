@@ -167,8 +167,16 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
   const visits = new WeakMap<FastifyRequest, Context['visit']>();
   const context = async (request: FastifyRequest): Promise<Context> => {
     const em = services.orm.em.fork();
-    const viewer = await resolveViewer(request, em);
-    await limitIdentity(viewer);
+    let viewer: Viewer;
+    try {
+      viewer = await resolveViewer(request, em);
+      await limitIdentity(viewer);
+    } catch (error) {
+      // No operation runs and no plugin hook sees this failure (a session lookup with PostgreSQL away): logged
+      // here, once, with the request id; refusals (401, 429) are answers, not failures.
+      if (isInternal(error)) log.error({ err: error, requestId: request.id }, 'request failed');
+      throw error;
+    }
     const ctx: Context = {
       requestId: request.id, ip: request.ip, operationName: null, viewer, em,
       keys: new KeyRing(em, services.master), loaders: createLoaders(em), accessReads: new AccessReads(), services, log: log.child({ requestId: request.id }),
