@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config';
-import { ensureDatabase, migrate, openOrm } from './db/orm';
+import { ensureDatabase, migrate, openOrm, withPrepareLock } from './db/orm';
 import { seedReferenceData } from './db/seed';
 import { bucketCorsXml } from './http/cors';
 import { createHttpServer } from './http/server';
@@ -46,13 +46,15 @@ export async function resolveS3Endpoint(config: Readonly<Config>, log: Logger): 
 export async function prepareDatabase(config: Readonly<Config>, log?: Logger): Promise<void> {
   await ensureDatabase(config.databaseUrl);
   // Applied migrations go to our log (npm start), or nowhere (CLI, tests).
-  const orm = await openOrm(config, { logger: (message: string) => log?.info(message), colors: false });
-  try {
-    await migrate(orm);
-    await seedReferenceData(orm.em.fork());
-  } finally {
-    await orm.close(true);
-  }
+  await withPrepareLock(config.databaseUrl, async () => {
+    const orm = await openOrm(config, { logger: (message: string) => log?.info(message), colors: false });
+    try {
+      await migrate(orm);
+      await seedReferenceData(orm.em.fork());
+    } finally {
+      await orm.close(true);
+    }
+  });
 }
 
 export async function createApp(config: Readonly<Config>, options: { s3Endpoint: string; log?: Logger }): Promise<App> {

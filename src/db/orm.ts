@@ -56,8 +56,9 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
       try {
         await client.query(`CREATE DATABASE "${name}"`);
       } catch (error) {
-        // Another process created it between the check and the create.
-        if ((error as { code?: string }).code !== '42P04') throw error;
+        // Another process created it between the check and the create: 42P04, or 23505 when both create at once.
+        const code = (error as { code?: string }).code;
+        if (code !== '42P04' && code !== '23505') throw error;
       }
     }
   } finally {
@@ -71,4 +72,23 @@ export async function openOrm(config: Pick<Config, 'databaseUrl'>, extra: Partia
 
 export async function migrate(orm: MikroORM): Promise<void> {
   await orm.getMigrator().up();
+}
+
+// Any fixed number of our own: the advisory lock that serialises schema changes across processes.
+const PREPARE_LOCK = 4_172_026;
+
+/**
+ * Runs `work` (migrations, reference data) while holding a PostgreSQL advisory lock on a connection of its own:
+ * N API processes and M workers started at once on a fresh database migrate one after the other, and each later one
+ * finds nothing left to do. The lock ends with its connection, so a process killed mid-migration does not keep it.
+ */
+export async function withPrepareLock<T>(databaseUrl: string, work: () => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [PREPARE_LOCK]);
+    return await work();
+  } finally {
+    await client.end();
+  }
 }

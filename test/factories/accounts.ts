@@ -3,7 +3,7 @@ import { Role } from '../../src/auth/roles';
 import { createStaffAccount } from '../../src/auth/staff';
 import { INITIAL_POLICY_VERSION } from '../../src/modules/policies/policy-seed';
 import { SignInDocument, SignUpDocument, type SignUpInput } from '../__generated__/typed-documents';
-import type { TestServer } from '../setup/harness';
+import type { GraphqlClient, TestServer } from '../setup/harness';
 
 export const PASSWORD = 'correct-horse-42';
 
@@ -34,7 +34,7 @@ export function signUpInput(overrides: Partial<SignUpInput> = {}): SignUpInput {
   };
 }
 
-export async function signUp(server: TestServer, overrides: Partial<SignUpInput> = {}): Promise<Account> {
+export async function signUp(server: Pick<GraphqlClient, 'gql'>, overrides: Partial<SignUpInput> = {}): Promise<Account> {
   const input = signUpInput(overrides);
   const result = await server.gql(SignUpDocument, { input });
   if (!result.data?.signUp) throw new Error(`sign-up failed: ${JSON.stringify(result.errors)}`);
@@ -42,9 +42,9 @@ export async function signUp(server: TestServer, overrides: Partial<SignUpInput>
   return { userId: user.id, email: input.email, password: input.password, token: accessToken, refreshToken, organizationId: user.organization?.id ?? null };
 }
 
-export const signUpMember = (server: TestServer, overrides: Partial<SignUpInput> = {}) => signUp(server, overrides);
+export const signUpMember = (server: Pick<GraphqlClient, 'gql'>, overrides: Partial<SignUpInput> = {}) => signUp(server, overrides);
 
-export const signUpEnterprise = (server: TestServer, overrides: Partial<SignUpInput> = {}) =>
+export const signUpEnterprise = (server: Pick<GraphqlClient, 'gql'>, overrides: Partial<SignUpInput> = {}) =>
   signUp(server, { accountType: 'ENTERPRISE', organizationName: `Org ${randomUUID().slice(0, 6)}`, department: '마케팅팀', jobTitle: '매니저', ...overrides });
 
 export async function createStaff(server: TestServer, role: Role.ADMIN | Role.PRIVACY_OFFICER, name = '김관리'): Promise<Account> {

@@ -127,3 +127,18 @@ export async function privatePostgres(database: string): Promise<PrivatePostgres
   await pg.start();
   return pg;
 }
+
+/** src/main.ts as a real child process (npm start without its embedded worker) on a free port; resolves once /ready answers 200. */
+export async function spawnApi(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const root = join(__dirname, '..', '..');
+  const port = await freePort();
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(root, 'src', 'main.ts')], {
+    cwd: root,
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), EMBEDDED_WORKER: 'false', SHUTDOWN_DRAIN_MS: '200', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await until(async () => child.exitCode !== null || (await fetch(`${url}/ready`)).status === 200, 'API start', 60_000, 100);
+  if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
+  return { child, url };
+}

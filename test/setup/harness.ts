@@ -18,11 +18,15 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
-export interface TestServer {
-  app: App;
+/** GraphQL and plain HTTP calls to an API at `url` (in this process or another). */
+export interface GraphqlClient {
   url: string;
   gql<TResult, TVariables>(document: TypedDocumentNode<TResult, TVariables>, variables?: TVariables, options?: CallOptions): Promise<GqlResult<TResult>>;
   raw(body: string | object, options?: CallOptions & { method?: string; path?: string }): Promise<{ status: number; body: any; headers: Headers }>;
+}
+
+export interface TestServer extends GraphqlClient {
+  app: App;
   close(): Promise<void>;
 }
 
@@ -36,8 +40,10 @@ export async function startServer(env: Record<string, string> = {}, options: { l
   await app.http.listen({ host: '127.0.0.1', port: 0 });
   const address = app.http.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  const url = `http://127.0.0.1:${port}`;
+  return { app, ...graphqlClient(`http://127.0.0.1:${port}`), close: () => app.close() };
+}
 
+export function graphqlClient(url: string): GraphqlClient {
   const headersFor = (options: CallOptions = {}): Record<string, string> => ({
     'content-type': 'application/json',
     ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
@@ -46,7 +52,6 @@ export async function startServer(env: Record<string, string> = {}, options: { l
   });
 
   return {
-    app,
     url,
     async gql(document, variables, options) {
       const response = await fetch(`${url}/graphql`, {
@@ -72,7 +77,6 @@ export async function startServer(env: Record<string, string> = {}, options: { l
       }
       return { status: response.status, body: parsed, headers: response.headers };
     },
-    close: () => app.close(),
   };
 }
 
