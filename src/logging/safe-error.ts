@@ -50,7 +50,7 @@ export function safeErrorMessage(error: unknown, depth = 0): string {
         : 'File storage is unavailable';
     }
     const code = codeOf(e);
-    if (typeof code === 'string' && NETWORK_CODES.has(code)) return `A service it depends on is unavailable (${code})`;
+    if (typeof code === 'string' && NETWORK_CODES.has(code)) return 'A service it depends on was unavailable; try again later';
     if ((e as { message?: unknown }).message === 'job stalled more than allowable limit') return 'The worker running it stopped too many times';
     // A wrapper (an UnrecoverableError around a RunPodError, ...) says what it wraps.
     const cause = (e as { cause?: unknown }).cause;

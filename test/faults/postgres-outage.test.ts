@@ -1,8 +1,12 @@
 // Fault: PostgreSQL (a private cluster) stopped and started again under a running API and worker.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { QUEUES, redisConnection } from '../../jobs/queues';
 import { startWorker, type RunningWorker } from '../../jobs/worker';
-import { CreateDatasetDocument, DatasetByIdDocument, MeDocument, ProcessorsDocument } from '../__generated__/typed-documents';
+import {
+  CreateDatasetDocument, CreateModelDocument, DatasetByIdDocument, MeDocument, ProcessorsDocument, TrainModelDocument,
+} from '../__generated__/typed-documents';
 import { type Account, signUpEnterprise } from '../factories/accounts';
 import { startServer, type TestServer } from '../setup/harness';
 import { privatePostgres, type PrivatePostgres, until } from './support';
@@ -49,4 +53,64 @@ describe('PostgreSQL stopped', () => {
     const id = created.data!.createDataset.dataset.id;
     await until(async () => (await server.gql(DatasetByIdDocument, { id }, { token: owner.token })).data?.dataset?.status === 'READY', 'validation after the outage', 30_000);
   }, 90_000);
+
+  it('given PostgreSQL away for 45 s while jobs run (longer than their five attempts), then every row ends in a terminal state with a clear reason once it is back', async () => {
+    const sql = (query: string, params: unknown[] = []) => server.app.orm.em.fork().execute<Record<string, any>[]>(query, params);
+    const ready = await server.gql(CreateDatasetDocument, { input: { organizationId: owner.organizationId!, name: 'trained', kind: 'QA_CONVERSATION', format: 'CSV', content: csv } }, { token: owner.token });
+    const readyId = ready.data!.createDataset.dataset.id;
+    await until(async () => (await sql('select status from datasets where id = ?', [readyId]))[0].status === 'READY', 'the first validation', 30_000);
+    const model = await server.gql(CreateModelDocument, { input: { organizationId: owner.organizationId!, name: '코치', persona: { displayName: '하루', language: 'ko' } } }, { token: owner.token });
+    const modelId = model.data!.createModel.id;
+
+    // The jobs are in BullMQ (relayed) but wait in paused queues, so they start only once PostgreSQL is gone.
+    const queues = [QUEUES.datasetValidation, QUEUES.training].map((name) => new Queue(name, { connection: redisConnection(server.app.config.redisUrl) }));
+    try {
+      for (const queue of queues) await queue.pause();
+      const pending: string[] = [];
+      for (let i = 0; i < 2; i += 1) {
+        const created = await server.gql(CreateDatasetDocument, { input: { organizationId: owner.organizationId!, name: `during ${i}`, kind: 'QA_CONVERSATION', format: 'CSV', content: csv } }, { token: owner.token });
+        pending.push(created.data!.createDataset.dataset.id);
+      }
+      const trained = await server.gql(TrainModelDocument, { input: { modelId, datasetIds: [readyId] } }, { token: owner.token });
+      expect(trained.errors).toBeUndefined();
+      const trainingId = trained.data!.trainModel.id;
+      await until(async () => (await sql('select count(*)::int as n from outbox where relayed_at is null'))[0].n === 0, 'relay', 30_000);
+      expect(await queues[0].getWaitingCount()).toBe(2);
+      expect(await queues[1].getWaitingCount()).toBe(1);
+
+      await pg.stop();
+      const stoppedAt = Date.now();
+      for (const queue of queues) await queue.resume();
+      // Five attempts (backoff 2 + 4 + 8 + 16 s) are spent within the outage: each job is failed for good while it lasts.
+      await until(async () => (await queues[0].getFailedCount()) === 2 && (await queues[1].getFailedCount()) === 1, 'the attempts spent', 44_000, 500);
+      expect(Date.now() - stoppedAt).toBeLessThan(45_000);
+      const failed = [...await queues[0].getFailed(), ...await queues[1].getFailed()];
+      expect(failed.map((j) => j.attemptsMade)).toEqual([5, 5, 5]);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, 45_000 - (Date.now() - stoppedAt))));
+      await pg.start();
+
+      // The final-failure handlers waited for the database: every row reaches a terminal state, none stays VALIDATING or RUNNING.
+      await until(async () => {
+        const rows = await sql(`select status from datasets where id in (?)`, [pending]);
+        return rows.every((r) => r.status !== 'VALIDATING');
+      }, 'the datasets finished', 60_000, 500);
+      const datasets = await sql(`select status, raw_key, issues from datasets where id in (?)`, [pending]);
+      for (const dataset of datasets) {
+        expect(dataset.status).toBe('INVALID');
+        expect(dataset.raw_key).toBeNull();
+        expect(dataset.issues.map((i: { message: string }) => i.message)).toContain('Validation could not finish; upload the file again');
+      }
+      await until(async () => (await sql('select status from training_jobs where id = ?', [trainingId]))[0].status === 'FAILED', 'the training finished', 60_000, 500);
+      const [job] = await sql('select status, error from training_jobs where id = ?', [trainingId]);
+      expect(job.error).toBeTruthy();
+      expect(job.error).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|5432|knex|select /i);
+      expect((await sql('select status from influencer_models where id = ?', [modelId]))[0].status).toBe('FAILED');
+      expect((await sql('select count(*)::int as n from model_versions where training_job_id = ?', [trainingId]))[0].n).toBe(0);
+      // The model can be trained again at once.
+      const again = await server.gql(TrainModelDocument, { input: { modelId, datasetIds: [readyId] } }, { token: owner.token });
+      expect(again.errors).toBeUndefined();
+    } finally {
+      for (const queue of queues) await queue.close();
+    }
+  }, 200_000);
 });

@@ -123,7 +123,7 @@ describe('safeErrorMessage', () => {
 
   it('given services that cannot be reached, then what is down, never its host or port', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4770'), { code: 'ECONNREFUSED', address: '127.0.0.1', port: 4770 });
-    expect(safeErrorMessage(refused)).toBe('A service it depends on is unavailable (ECONNREFUSED)');
+    expect(safeErrorMessage(refused)).toBe('A service it depends on was unavailable; try again later');
     expect(safeErrorMessage(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4770'), { code: 'ECONNREFUSED', $metadata: { attempts: 3 } }))).toBe('File storage is unavailable');
     const missing = Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
     expect(safeErrorMessage(missing)).toBe('File storage refused the request (NoSuchKey)');
