@@ -3,7 +3,7 @@
 // purchases in the same run. Goals: p50 < 20 ms and p99 < 50 ms on the large
 // catalogue, and the large within 1.5x of the small (flat in data size).
 // Requests go one at a time to the real API in a child process.
-// Alone: node -r ts-node/register/transpile-only test/bench/recommendations.ts
+// Alone: node -r @swc-node/register test/bench/recommendations.ts
 import 'reflect-metadata';
 import { Role } from '../../src/auth/roles';
 import { openOrm } from '../../src/db/orm';

@@ -88,7 +88,7 @@ interface Child { process: ChildProcess; url: string }
 function startChild(script: string, execArgv: string[] = []): Promise<Child> {
   const child = fork(join(__dirname, script), [], {
     env,
-    execArgv: ['-r', 'ts-node/register/transpile-only', ...execArgv],
+    execArgv: ['-r', '@swc-node/register', ...execArgv],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolvePort, reject) => {

@@ -1,7 +1,7 @@
 // What the benches of issue 9 (training, models, recommendations, users) share:
 // a database of their own, the real API in a child process (so the load
 // generator does not share its event loop), sequential latency sampling and
-// the goal lines. Each scenario file runs alone (node -r ts-node/register/transpile-only
+// the goal lines. Each scenario file runs alone (node -r @swc-node/register
 // test/bench/<file>.ts) or from run.ts.
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -59,7 +59,7 @@ export interface Child { process: ChildProcess; url: string; pid: number }
 
 /** Forks a bench child (api-server.ts, or another script that reports `{ port }` over IPC when it listens). */
 export function startChild(script: string, env: NodeJS.ProcessEnv, execArgv: string[] = []): Promise<Child> {
-  const child = fork(join(__dirname, script), [], { env, execArgv: ['-r', 'ts-node/register/transpile-only', ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(join(__dirname, script), [], { env, execArgv: ['-r', '@swc-node/register', ...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${script} did not start within 60 s`)), 60_000);
     child.once('message', (message: { port?: number }) => {

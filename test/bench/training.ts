@@ -5,7 +5,7 @@
 // real API: memory per loaded model against the artifact's size, the first
 // answer on a cold model, and retrieval speed against a Map-based index (how
 // the model was held before).
-// Alone: node -r ts-node/register/transpile-only test/bench/training.ts
+// Alone: node -r @swc-node/register test/bench/training.ts
 import 'reflect-metadata';
 import { fork, type ChildProcess, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -41,7 +41,7 @@ async function until<T>(probe: () => Promise<T | null | undefined | false>, what
 }
 
 function startWorkerProcess(bench: Bench): ChildProcess {
-  return fork(join(__dirname, '../../jobs/worker.ts'), [], { env: bench.env, execArgv: ['-r', 'ts-node/register/transpile-only'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return fork(join(__dirname, '../../jobs/worker.ts'), [], { env: bench.env, execArgv: ['-r', '@swc-node/register'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
 export async function trainingBench(): Promise<boolean> {
@@ -53,7 +53,7 @@ export async function trainingBench(): Promise<boolean> {
   const results: boolean[] = [];
   try {
     // The baseline first, alone on the machine: the same trainer on the same data in a plain process.
-    const alone = JSON.parse(execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, 'train-alone.ts'), String(TRAINING_BYTES)], { encoding: 'utf8' }).trim().split('\n').at(-1)!) as { ms: number; peakRss: number; artifactBytes: number };
+    const alone = JSON.parse(execFileSync(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'train-alone.ts'), String(TRAINING_BYTES)], { encoding: 'utf8' }).trim().split('\n').at(-1)!) as { ms: number; peakRss: number; artifactBytes: number };
     console.log(`  baseline, the trainer alone in a plain process: ${fixed(alone.ms / 1000)} s, peak RSS ${mib(alone.peakRss)}`);
 
     api = await startChild('api-server.ts', bench.env);

@@ -2,7 +2,7 @@
 // and phone, consents and organization, beside users(first: 10) in the same
 // run: goal at most 4x the time of first: 10 (10x the users), and p50 under
 // 20 ms. Requests go one at a time to the real API in a child process.
-// Alone: node -r ts-node/register/transpile-only test/bench/users-list.ts
+// Alone: node -r @swc-node/register test/bench/users-list.ts
 import 'reflect-metadata';
 import { Role } from '../../src/auth/roles';
 import { createStaffAccount } from '../../src/auth/staff';

@@ -91,7 +91,7 @@ export async function runValidationBench(): Promise<number> {
   const redis = new Redis(config.redisUrl);
   await redis.flushdb();
   redis.disconnect();
-  const s3Child = fork(__filename, ['--s3', s3Directory], { execArgv: ['-r', 'ts-node/register/transpile-only'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const s3Child = fork(__filename, ['--s3', s3Directory], { execArgv: ['-r', '@swc-node/register'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   await new Promise<void>((resolve, reject) => {
     s3Child.once('message', () => resolve());
     s3Child.once('exit', (code) => reject(new Error(`the S3 server exited with ${code}`)));

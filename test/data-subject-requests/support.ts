@@ -61,6 +61,8 @@ export async function richSubject(server: TestServer, shop: Account, modelId: st
   ok(await server.gql(UserByIdDocument, { id: subject.userId }, { token: staff.admin.token }));
   const hold = ok(await server.gql(PlaceLegalHoldDocument, { subjectId: subject.userId, reason: '분쟁 종결 확인' }, { token: staff.officer.token })).data!.placeLegalHold;
   ok(await server.gql(ReleaseLegalHoldDocument, { id: hold.id }, { token: staff.officer.token }));
+  // Web visits are written in batches off the request path: stored before the test reads or exports them.
+  await server.app.services.usage.flushVisits();
   return { ...subject, values, missionId, purchaseId, conversationId };
 }
 

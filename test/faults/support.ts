@@ -76,7 +76,7 @@ export async function privateRedis(): Promise<PrivateRedis> {
 /** jobs/worker.ts as a real child process (npm run worker), with the given settings. */
 export function spawnWorker(env: Record<string, string>): ChildProcess {
   const root = join(__dirname, '..', '..');
-  return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(root, 'jobs', 'worker.ts')], {
+  return spawn(process.execPath, ['-r', '@swc-node/register', join(root, 'jobs', 'worker.ts')], {
     cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'],
   });
 }
@@ -132,7 +132,7 @@ export async function privatePostgres(database: string): Promise<PrivatePostgres
 export async function spawnApi(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const root = join(__dirname, '..', '..');
   const port = await freePort();
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(root, 'src', 'main.ts')], {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', join(root, 'src', 'main.ts')], {
     cwd: root,
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), EMBEDDED_WORKER: 'false', SHUTDOWN_DRAIN_MS: '200', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],

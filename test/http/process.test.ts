@@ -43,7 +43,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => collector.listen(collectorPort, '127.0.0.1', resolve));
   const port = await freePort();
   api = `http://127.0.0.1:${port}`;
-  child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, '../../src/main.ts')], {
+  child = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, '../../src/main.ts')], {
     env: {
       ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', EMBEDDED_WORKER: 'false', SHUTDOWN_DRAIN_MS: '1000',
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collectorPort}`, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_SERVICE_NAME: 'aimex-test',

@@ -6,7 +6,7 @@ const root = join(__dirname, '..', '..');
 
 describe('jobs are jobs', () => {
   it('given the worker loaded in a fresh process, then neither the HTTP app, the server, the GraphQL schema, fastify nor Apollo is loaded', () => {
-    const loaded = JSON.parse(execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e',
+    const loaded = JSON.parse(execFileSync(process.execPath, ['-r', '@swc-node/register', '-e',
       "require('./jobs/worker.ts'); console.log(JSON.stringify(Object.keys(require.cache)))"], { cwd: root, env: { ...process.env, LOG_LEVEL: 'silent' } }).toString()) as string[];
     const relative = loaded.map((file) => file.replace(`${root}/`, ''));
     expect(relative).toContain('jobs/dataset-validation.job.ts');

@@ -19,7 +19,7 @@ export default async function globalSetup(): Promise<void> {
   await admin.query(`drop database if exists "${name}" with (force)`);
   await admin.end();
   // In a child process: jest's module realms must not share MikroORM's global metadata.
-  execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, '../../src/bin/prepare-db.ts')], {
+  execFileSync(process.execPath, ['-r', '@swc-node/register', join(__dirname, '../../src/bin/prepare-db.ts')], {
     env: process.env, stdio: ['ignore', 'ignore', 'inherit'],
   });
 

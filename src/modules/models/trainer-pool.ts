@@ -9,7 +9,7 @@ import type { FromTrainer, ToTrainer, TrainedInThread, TrainingTask } from './tr
 
 /**
  * The thread's entry as plain JavaScript: the compiled build's file when there is one; otherwise
- * (ts-node, jest) the thread's two TypeScript files transpiled once into a temporary directory. The
+ * (@swc-node/register, jest) the thread's two TypeScript files transpiled once into a temporary directory. The
  * thread then needs no TypeScript loader: it inherits none (execArgv is empty) and loads no compiler,
  * which would cost it some 100 MiB.
  */
