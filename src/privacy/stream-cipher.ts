@@ -136,5 +136,103 @@ export function decryptStream(key: Buffer, aad: string): Transform {
   });
 }
 
+/**
+ * Opens a stored object whose size is known into one plaintext buffer allocated once, from ranges of
+ * it read at once (a model artifact on a cold start): each range's bytes are opened segment by
+ * segment as they arrive, straight from the chunks when a segment lies in one, so the sealed object
+ * is never held whole. The plaintext is handed out only once every segment's tag checked.
+ */
+export class SealedObjectReader {
+  readonly segments: number;
+  private readonly plaintext: Buffer;
+  private readonly associated: Buffer;
+  private prefix: Buffer | null = null;
+  private opened = 0;
+
+  constructor(private readonly key: Buffer, aad: string, private readonly storedBytes: number) {
+    const body = storedBytes - HEADER_BYTES;
+    if (body < TAG_BYTES) throw new StreamCipherError('The encrypted object is truncated');
+    this.segments = Math.ceil(body / SEALED_SEGMENT);
+    this.plaintext = Buffer.allocUnsafe(body - this.segments * TAG_BYTES);
+    this.associated = Buffer.from(aad, 'utf8');
+  }
+
+  /** Stored offset where segment `index` starts (the first range starts at 0, with the header). */
+  static offsetOf(index: number): number {
+    return HEADER_BYTES + index * SEALED_SEGMENT;
+  }
+
+  get headerRead(): boolean {
+    return this.prefix !== null;
+  }
+
+  /** A sink for the bytes from stored offset `start` (0, or a segment's start) up to `end` (exclusive). */
+  range(start: number, end: number): { push(chunk: Buffer): void; end(): void } {
+    let offset = start;
+    let header: Buffer | null = start === 0 ? Buffer.alloc(0) : null;
+    const scratch = Buffer.allocUnsafe(SEALED_SEGMENT);
+    let fill = 0;
+    const segmentLength = (index: number) => Math.min(SEALED_SEGMENT, this.storedBytes - SealedObjectReader.offsetOf(index));
+    return {
+      push: (chunk: Buffer) => {
+        let at = 0;
+        if (header) {
+          const take = Math.min(HEADER_BYTES - header.length, chunk.length);
+          header = Buffer.concat([header, chunk.subarray(0, take)]);
+          at = take;
+          offset += take;
+          if (header.length < HEADER_BYTES) return;
+          if (!header.subarray(0, STREAM_MAGIC.length).equals(STREAM_MAGIC)) throw new StreamCipherError('Not an encrypted object');
+          this.prefix = Buffer.from(header.subarray(STREAM_MAGIC.length));
+          header = null;
+        }
+        if (!this.prefix) throw new StreamCipherError('A range was read before the object\'s header');
+        while (at < chunk.length) {
+          if (offset + (chunk.length - at) > end) throw new StreamCipherError('The encrypted object is longer than it said');
+          const index = Math.floor((offset - fill - HEADER_BYTES) / SEALED_SEGMENT);
+          const need = segmentLength(index);
+          if (fill === 0 && chunk.length - at >= need) {
+            this.open(index, chunk.subarray(at, at + need));
+            at += need;
+            offset += need;
+            continue;
+          }
+          const take = Math.min(need - fill, chunk.length - at);
+          chunk.copy(scratch, fill, at, at + take);
+          fill += take;
+          at += take;
+          offset += take;
+          if (fill === need) {
+            this.open(index, scratch.subarray(0, need));
+            fill = 0;
+          }
+        }
+      },
+      end: () => {
+        if (fill !== 0 || offset !== end) throw new StreamCipherError('The encrypted object is truncated');
+      },
+    };
+  }
+
+  /** The plaintext, once every segment was opened. */
+  result(): Buffer {
+    if (this.opened !== this.segments) throw new StreamCipherError('The encrypted object is truncated');
+    return this.plaintext;
+  }
+
+  private open(index: number, sealed: Buffer): void {
+    const decipher = createDecipheriv('aes-256-gcm', this.key, nonce(this.prefix!, index, index === this.segments - 1));
+    decipher.setAAD(this.associated);
+    decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+    try {
+      decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)).copy(this.plaintext, index * SEGMENT_BYTES);
+      decipher.final();
+    } catch {
+      throw new StreamCipherError('The encrypted object cannot be decrypted (wrong or destroyed key, or damaged)');
+    }
+    this.opened += 1;
+  }
+}
+
 /** Whether stored bytes start like an encrypted object (objects written before encryption do not). */
 export const isEncryptedObject = (head: Buffer): boolean => head.length >= STREAM_MAGIC.length && head.subarray(0, STREAM_MAGIC.length).equals(STREAM_MAGIC);

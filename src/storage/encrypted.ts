@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { decryptStream, encryptStream } from '../privacy/stream-cipher';
+import { decryptStream, encryptStream, SealedObjectReader } from '../privacy/stream-cipher';
 import type { Storage } from './storage';
 
 // Objects we keep are encrypted by us (SPEC 5), streamed both ways: no whole
@@ -23,8 +23,47 @@ export async function streamDecrypted(storage: Storage, objectKey: string, dataK
   return body.pipe(plain);
 }
 
+/** Ranges read at once by getDecrypted: whole sealed segments, about 8 MiB each (S3's advice for large reads). */
+const RANGE_SEGMENTS = 128;
+const PARALLEL_RANGES = 4;
+
+/**
+ * The whole decrypted object in one buffer (a model artifact on a cold start): the first range
+ * tells the object's size and holds the header, the rest are read a few at once, and every range
+ * is opened as its bytes arrive (src/privacy/stream-cipher.ts, SealedObjectReader).
+ */
 export async function getDecrypted(storage: Storage, objectKey: string, dataKey: Buffer): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of await streamDecrypted(storage, objectKey, dataKey)) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  const rangeEnd = (from: number, total: number) => Math.min(total, SealedObjectReader.offsetOf(from + RANGE_SEGMENTS));
+  const first = await storage.range(objectKey, 0, SealedObjectReader.offsetOf(RANGE_SEGMENTS) - 1);
+  const reader = new SealedObjectReader(dataKey, aadOf(objectKey), first.total);
+  const bodies: Readable[] = [first.body];
+  let headerRead!: () => void;
+  const header = new Promise<void>((resolve) => { headerRead = resolve; });
+  const consume = async (body: Readable, from: number) => {
+    const start = from === 0 ? 0 : SealedObjectReader.offsetOf(from);
+    const sink = reader.range(start, rangeEnd(from, first.total));
+    for await (const chunk of body) {
+      sink.push(chunk as Buffer);
+      if (reader.headerRead) headerRead();
+    }
+    sink.end();
+  };
+  let next = RANGE_SEGMENTS;
+  const more = async () => {
+    while (next < reader.segments) {
+      const from = next;
+      next += RANGE_SEGMENTS;
+      const { body } = await storage.range(objectKey, SealedObjectReader.offsetOf(from), rangeEnd(from, first.total) - 1);
+      bodies.push(body);
+      await header;
+      await consume(body, from);
+    }
+  };
+  try {
+    await Promise.all([consume(first.body, 0), ...Array.from({ length: PARALLEL_RANGES - 1 }, more)]);
+  } catch (error) {
+    for (const body of bodies) body.destroy();
+    throw error;
+  }
+  return reader.result();
 }

@@ -91,6 +91,13 @@ export class Storage {
     return out.Body as Readable;
   }
 
+  /** Bytes `start` to `end` (inclusive; clipped to the object) as a stream, with the object's whole size (from Content-Range). */
+  async range(key: string, start: number, end: number): Promise<{ body: Readable; total: number }> {
+    const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${end}` }));
+    const total = Number(/\/(\d+)$/.exec(out.ContentRange ?? '')?.[1] ?? out.ContentLength ?? 0);
+    return { body: out.Body as Readable, total };
+  }
+
   /** Streams a body of unknown length (multipart past 5 MiB). */
   async upload(key: string, body: Readable, contentType: string): Promise<void> {
     await new Upload({ client: this.client, params: { Bucket: this.bucket, Key: key, Body: body, ContentType: contentType } }).done();

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
-  bigramF1, charNgrams, compactArtifact, disclosureFor, loadArtifact, MAX_TERMS_PER_DOCUMENT, respond, retrieve, splitHeldOut, train, Trainer, trainCompact,
-  type ContentKind, type PersonaSpec, type RetrievalArtifact, type TrainingRecord,
+  bigramF1, charNgrams, compactArtifact, disclosureFor, loadArtifact, MAX_TERMS_PER_DOCUMENT, respond, retrieve, splitHeldOut, train, Trainer, trainCompact, withTermMap,
+  type CompactModel, type ContentKind, type PersonaSpec, type RetrievalArtifact, type TrainingRecord,
 } from '../../src/modules/models/retrieval-model';
 
 const HANGUL = /[\uac00-\ud7a3]/u;
@@ -344,16 +344,16 @@ describe('respond', () => {
   });
 });
 
-describe('the compact form (aimex-retrieval/2)', () => {
+describe('the compact form (aimex-retrieval/3)', () => {
   const records: TrainingRecord[] = [...shop, ...pairs(30), { text: '이모지 😀 와 𝒜 같은 글자도 검색돼요. 𝒜는 수학 글자예요.' }, { question: '반쪽 질문' }];
   const { artifact, metrics } = train(records, persona());
   const prompts = ['배송 기간이 어떻게 되나요?', '질문 7번은 무엇인가요?', '😀 이모지', '𝒜 글자', '', 'xyz', '환불 받고 싶어요'];
 
   it('given a JSON artifact, when stored compact and loaded, then every kind answers exactly as from the JSON, scores included', () => {
     const stored = compactArtifact(artifact);
-    expect(stored.subarray(0, 8).toString('latin1')).toBe('AIMEXRM2');
+    expect(stored.subarray(0, 8).toString('latin1')).toBe('AIMEXRM3');
     const loaded = loadArtifact(stored);
-    expect(loaded).toMatchObject({ format: 'aimex-retrieval/2', persona: artifact.persona, ngram: artifact.ngram, documentCount: artifact.documents.length });
+    expect(loaded).toMatchObject({ format: 'aimex-retrieval/3', persona: artifact.persona, ngram: artifact.ngram, documentCount: artifact.documents.length });
     for (const prompt of prompts) {
       expect(retrieve(loaded, prompt, 5)).toEqual(retrieve(artifact, prompt, 5));
       for (const kind of KINDS) expect(respond(loaded, kind, prompt)).toEqual(respond(artifact, kind, prompt));
@@ -375,12 +375,63 @@ describe('the compact form (aimex-retrieval/2)', () => {
     for (const prompt of prompts) expect(retrieve(loaded, prompt, 5)).toEqual(retrieve(artifact, prompt, 5));
   });
 
-  it('given a loaded model, then it is about the size of its bytes: typed-array views over one buffer', () => {
+  it('given a loaded model, then it is about the size of its bytes: typed-array views over one buffer, 6 bytes a posting', () => {
     const loaded = loadArtifact(compactArtifact(artifact));
     const { index } = loaded;
     for (const view of [index.idf, index.postingWeights, index.postingDocs, index.termStarts, index.docStarts]) expect(view.buffer).toBe(loaded.buffer.buffer);
+    expect(index.postingWeights).toBeInstanceOf(Float32Array);
+    expect(index.postingDocs).toBeInstanceOf(Uint16Array);
+  });
+
+  it('given terms looked up as bytes, then the same documents as a lookup by string, lone surrogates and 4-byte characters included', () => {
+    const loaded = loadArtifact(compactArtifact(artifact));
+    const mapped = withTermMap(loaded);
+    for (const prompt of [...prompts, '\ud800배송', '배송\udfff 기간', '𝒜𝒜', 'é ü 배송']) expect(retrieve(loaded, prompt, 5)).toEqual(retrieve(mapped, prompt, 5));
+  });
+
+  it('given an artifact of format 2 (8-byte weights, 4-byte documents), then it loads and answers as its format 3 form', () => {
+    const loaded = loadArtifact(compactArtifact(artifact));
+    const v2 = loadArtifact(asFormat2(loaded));
+    expect(v2.index.postingWeights).toBeInstanceOf(Float64Array);
+    expect(v2.index.postingDocs).toBeInstanceOf(Int32Array);
+    for (const prompt of prompts) {
+      expect(retrieve(v2, prompt, 5)).toEqual(retrieve(loaded, prompt, 5));
+      for (const kind of KINDS) expect(respond(v2, kind, prompt)).toEqual(respond(loaded, kind, prompt));
+    }
   });
 });
+
+/** The bytes format 2 had for the same model: what models trained before format 3 are stored as. */
+function asFormat2(model: CompactModel): Buffer {
+  const { index } = model;
+  const header = Buffer.from(JSON.stringify({
+    format: 'aimex-retrieval/2', persona: model.persona, ngram: model.ngram, trainedAt: model.trainedAt, terms: index.idf.length, documents: model.documentCount,
+    postings: index.postingDocs.length, termBytes: index.termBytes.length, textBytes: index.docText.length, termTable: index.termTable.length,
+  }), 'utf8');
+  const align = (n: number) => (n + 7) & ~7;
+  const sections = [
+    Buffer.from(index.idf.buffer, index.idf.byteOffset, index.idf.byteLength),
+    Buffer.from(Float64Array.from(index.postingWeights).buffer),
+    Buffer.from(index.termStarts.buffer, index.termStarts.byteOffset, index.termStarts.byteLength),
+    Buffer.from(index.postingStarts.buffer, index.postingStarts.byteOffset, index.postingStarts.byteLength),
+    Buffer.from(Int32Array.from(index.postingDocs).buffer),
+    Buffer.from(index.docStarts.buffer, index.docStarts.byteOffset, index.docStarts.byteLength),
+    Buffer.from(index.termTable.buffer, index.termTable.byteOffset, index.termTable.byteLength),
+    Buffer.from(index.docKinds.buffer, index.docKinds.byteOffset, index.docKinds.byteLength),
+  ];
+  const parts: Buffer[] = [Buffer.from('AIMEXRM2', 'latin1'), Buffer.alloc(4), header];
+  parts[1].writeUInt32LE(header.length);
+  let size = 12 + header.length;
+  const pad = () => { const to = align(size); if (to > size) parts.push(Buffer.alloc(to - size)); size = to; };
+  for (const section of sections) {
+    pad();
+    parts.push(section);
+    size += section.length;
+  }
+  pad();
+  parts.push(index.termBytes, index.docText);
+  return Buffer.concat(parts);
+}
 
 describe('disclosureFor', () => {
   it.each([

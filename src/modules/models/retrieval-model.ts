@@ -579,8 +579,10 @@ interface CompactIndex {
   termStarts: Uint32Array;
   idf: Float64Array;
   postingStarts: Uint32Array;
-  postingDocs: Int32Array;
-  postingWeights: Float64Array;
+  /** Documents of each posting: 16 bits when the model has at most 65,536 documents (format 3), else 32. */
+  postingDocs: Uint16Array | Int32Array;
+  /** Weights of each posting: single precision in format 3 (half the bytes; scores are rounded to 6 digits). */
+  postingWeights: Float32Array | Float64Array;
   docKinds: Uint8Array;
   docStarts: Uint32Array;
   docText: Buffer;
@@ -593,8 +595,11 @@ interface CompactIndex {
   termMap?: Map<string, number>;
 }
 
-export const COMPACT_FORMAT = 'aimex-retrieval/2';
-const MAGIC = Buffer.from('AIMEXRM2', 'latin1');
+export const COMPACT_FORMAT = 'aimex-retrieval/3';
+const MAGIC = Buffer.from('AIMEXRM3', 'latin1');
+/** Format 2 (every posting 4 + 8 bytes), still read: artifacts trained before format 3. */
+const MAGIC_V2 = Buffer.from('AIMEXRM2', 'latin1');
+const FORMAT_V2 = 'aimex-retrieval/2';
 /** FNV-1a over the UTF-16 units: cheap for the 2- and 3-character grams a query looks up. */
 function termHash(term: string): number {
   let hash = 0x811c9dc5;
@@ -640,13 +645,14 @@ function encodeCompact(built: Built): CompactModel {
   let tableSize = 2;
   while (tableSize < 2 * nTerms) tableSize *= 2;
 
+  const docBytes = nDocs <= 65_536 ? 2 : 4;
   const header = Buffer.from(JSON.stringify({
     format: COMPACT_FORMAT, persona: built.persona, ngram: built.ngram, trainedAt: built.trainedAt,
-    terms: nTerms, documents: nDocs, postings: nPostings, termBytes: termStarts[nTerms], textBytes: at, termTable: tableSize,
+    terms: nTerms, documents: nDocs, postings: nPostings, termBytes: termStarts[nTerms], textBytes: at, termTable: tableSize, docBytes,
   }), 'utf8');
   const align = (n: number) => (n + 7) & ~7;
   // In decodeCompact's order: idf, posting weights, term starts, posting starts, posting documents, document starts, term table, kinds.
-  const lengths = [nTerms * 8, nPostings * 8, (nTerms + 1) * 4, (nTerms + 1) * 4, nPostings * 4, (2 * nDocs + 1) * 4, tableSize * 4, nDocs];
+  const lengths = [nTerms * 8, nPostings * 4, (nTerms + 1) * 4, (nTerms + 1) * 4, nPostings * docBytes, (2 * nDocs + 1) * 4, tableSize * 4, nDocs];
   const offsets: number[] = [];
   let size = align(MAGIC.length + 4 + header.length);
   for (const length of lengths) {
@@ -661,10 +667,10 @@ function encodeCompact(built: Built): CompactModel {
   header.copy(out, MAGIC.length + 4);
   const base = out.byteOffset;
   const idf = new Float64Array(out.buffer, base + offsets[0], nTerms);
-  const postingWeights = new Float64Array(out.buffer, base + offsets[1], nPostings);
+  const postingWeights = new Float32Array(out.buffer, base + offsets[1], nPostings);
   new Uint32Array(out.buffer, base + offsets[2], nTerms + 1).set(termStarts);
   new Uint32Array(out.buffer, base + offsets[3], nTerms + 1).set(postingStarts);
-  const postingDocs = new Int32Array(out.buffer, base + offsets[4], nPostings);
+  const postingDocs = docBytes === 2 ? new Uint16Array(out.buffer, base + offsets[4], nPostings) : new Int32Array(out.buffer, base + offsets[4], nPostings);
   new Uint32Array(out.buffer, base + offsets[5], 2 * nDocs + 1).set(docStarts);
   const termTable = new Uint32Array(out.buffer, base + offsets[6], tableSize);
   const docKinds = new Uint8Array(out.buffer, base + offsets[7], nDocs);
@@ -701,9 +707,11 @@ function decodeCompact(stored: Buffer): CompactModel {
   const headerLength = buffer.readUInt32LE(MAGIC.length);
   const header = JSON.parse(buffer.toString('utf8', MAGIC.length + 4, MAGIC.length + 4 + headerLength)) as {
     format: string; persona: PersonaSpec; ngram: { min: number; max: number }; trainedAt: string;
-    terms: number; documents: number; postings: number; termBytes: number; textBytes: number; termTable: number;
+    terms: number; documents: number; postings: number; termBytes: number; textBytes: number; termTable: number; docBytes?: number;
   };
-  if (header.format !== COMPACT_FORMAT) throw new Error(`Unknown model format ${header.format}`);
+  if (header.format !== COMPACT_FORMAT && header.format !== FORMAT_V2) throw new Error(`Unknown model format ${header.format}`);
+  const v2 = header.format === FORMAT_V2;
+  const docBytes = v2 ? 4 : header.docBytes;
   const align = (n: number) => (n + 7) & ~7;
   let offset = align(MAGIC.length + 4 + headerLength);
   const base = buffer.byteOffset;
@@ -714,10 +722,10 @@ function decodeCompact(stored: Buffer): CompactModel {
   };
   const { terms, documents, postings } = header;
   const idf = take((b, at, n) => new Float64Array(b, at, n), terms, terms * 8);
-  const postingWeights = take((b, at, n) => new Float64Array(b, at, n), postings, postings * 8);
+  const postingWeights = v2 ? take((b, at, n) => new Float64Array(b, at, n), postings, postings * 8) : take((b, at, n) => new Float32Array(b, at, n), postings, postings * 4);
   const termStarts = take((b, at, n) => new Uint32Array(b, at, n), terms + 1, (terms + 1) * 4);
   const postingStarts = take((b, at, n) => new Uint32Array(b, at, n), terms + 1, (terms + 1) * 4);
-  const postingDocs = take((b, at, n) => new Int32Array(b, at, n), postings, postings * 4);
+  const postingDocs = docBytes === 2 ? take((b, at, n) => new Uint16Array(b, at, n), postings, postings * 2) : take((b, at, n) => new Int32Array(b, at, n), postings, postings * 4);
   const docStarts = take((b, at, n) => new Uint32Array(b, at, n), 2 * documents + 1, (2 * documents + 1) * 4);
   const termTable = take((b, at, n) => new Uint32Array(b, at, n), header.termTable, header.termTable * 4);
   const docKinds = take((b, at, n) => new Uint8Array(b, at, n), documents, documents);
@@ -734,7 +742,8 @@ function decodeCompact(stored: Buffer): CompactModel {
 
 /** A stored artifact, either form, as a loaded model: the compact form as it is, JSON converted. */
 export function loadArtifact(stored: Buffer): CompactModel {
-  if (stored.length >= MAGIC.length && stored.subarray(0, MAGIC.length).equals(MAGIC)) return decodeCompact(stored);
+  const magic = stored.subarray(0, MAGIC.length);
+  if (stored.length >= MAGIC.length && (magic.equals(MAGIC) || magic.equals(MAGIC_V2))) return decodeCompact(stored);
   const artifact = JSON.parse(stored.toString('utf8')) as RetrievalArtifact;
   if (artifact?.format !== ARTIFACT_FORMAT) throw new Error('Unknown model artifact');
   return encodeCompact(builtFromJson(artifact));
@@ -770,17 +779,56 @@ function compactOf(model: Answerable): CompactModel {
   return compact;
 }
 
+/** Scratch for a looked-up term's UTF-8 (lookups are synchronous). */
+let termScratch = new Uint8Array(64);
+
+/** The term's UTF-8 bytes into termScratch, as Buffer.write encodes them (a lone surrogate as U+FFFD); their count. */
+function utf8OfTerm(term: string): number {
+  if (termScratch.length < term.length * 3) termScratch = new Uint8Array(term.length * 3);
+  const out = termScratch;
+  let n = 0;
+  for (let i = 0; i < term.length; i++) {
+    let c = term.charCodeAt(i);
+    if (c < 0x80) {
+      out[n++] = c;
+    } else if (c < 0x800) {
+      out[n++] = 0xc0 | (c >> 6);
+      out[n++] = 0x80 | (c & 63);
+    } else if (c >= 0xd800 && c < 0xe000) {
+      const d = c < 0xdc00 && i + 1 < term.length ? term.charCodeAt(i + 1) : 0;
+      if (d >= 0xdc00 && d < 0xe000) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+        out[n++] = 0xf0 | (c >> 18);
+        out[n++] = 0x80 | ((c >> 12) & 63);
+        out[n++] = 0x80 | ((c >> 6) & 63);
+        out[n++] = 0x80 | (c & 63);
+      } else {
+        out[n++] = 0xef;
+        out[n++] = 0xbf;
+        out[n++] = 0xbd;
+      }
+    } else {
+      out[n++] = 0xe0 | (c >> 12);
+      out[n++] = 0x80 | ((c >> 6) & 63);
+      out[n++] = 0x80 | (c & 63);
+    }
+  }
+  return n;
+}
+
 function termIndex(index: CompactIndex, term: string): number {
   if (index.termMap) return index.termMap.get(term) ?? -1;
   const { termTable, termStarts, termBytes } = index;
   const mask = termTable.length - 1;
-  for (let slot = termHash(term) & mask; termTable[slot] !== 0; slot = (slot + 1) & mask) {
+  // Compared as bytes: no string is decoded per probe.
+  const length = utf8OfTerm(term);
+  probing: for (let slot = termHash(term) & mask; termTable[slot] !== 0; slot = (slot + 1) & mask) {
     const at = termTable[slot] - 1;
     const start = termStarts[at];
-    const end = termStarts[at + 1];
-    // Short grams: compare without decoding when the lengths cannot match (UTF-8 is 1 to 4 bytes per unit pair).
-    if (end - start < term.length || end - start > term.length * 3) continue;
-    if (termBytes.toString('utf8', start, end) === term) return at;
+    if (termStarts[at + 1] - start !== length) continue;
+    for (let k = 0; k < length; k++) if (termBytes[start + k] !== termScratch[k]) continue probing;
+    return at;
   }
   return -1;
 }

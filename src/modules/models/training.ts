@@ -137,7 +137,7 @@ export async function runTraining(orm: MikroORM, storage: Storage, log: Logger, 
   }
 }
 
-/** What a backend hands over: the artifact's bytes (LOCAL: the compact form, aimex-retrieval/2; RUNPOD: its JSON) and the metrics. */
+/** What a backend hands over: the artifact's bytes (LOCAL: the compact form, aimex-retrieval/3; RUNPOD: its JSON) and the metrics. */
 interface TrainedArtifact { body: Buffer; metrics: TrainingResult['metrics'] }
 
 /** More redacted data than TRAINING_INPUT_MAX_BYTES would not fit the worker: the job fails at once, without retries. */
