@@ -33,7 +33,7 @@ registerEnumType(FeedbackAction, {
 
 @Entity({ tableName: 'products' })
 @Index({ properties: ['organization', 'createdAt'] })
-@Index({ name: 'products_popularity_index', expression: 'create index "products_popularity_index" on "products" ("purchase_count" desc, "created_at" desc)' })
+@Index({ name: 'products_popularity_index', expression: 'create index "products_popularity_index" on "products" ("purchase_count" desc, "created_at" desc) include ("id", "category", "tags")' })
 @Index({ name: 'products_tags_index', expression: 'create index "products_tags_index" on "products" using gin ("tags")' })
 @Index({ properties: ['category'] })
 export class Product {
@@ -107,7 +107,7 @@ export class Purchase {
 
 @Entity({ tableName: 'content_items' })
 @Index({ properties: ['organization', 'createdAt'] })
-@Index({ name: 'content_items_popularity_index', expression: 'create index "content_items_popularity_index" on "content_items" ("click_count" desc, "created_at" desc)' })
+@Index({ name: 'content_items_popularity_index', expression: 'create index "content_items_popularity_index" on "content_items" ("click_count" desc, "created_at" desc) include ("id", "tags")' })
 @Index({ name: 'content_items_tags_index', expression: 'create index "content_items_tags_index" on "content_items" using gin ("tags")' })
 export class ContentItem {
   [OptionalProps]?: 'createdAt' | 'clickCount';

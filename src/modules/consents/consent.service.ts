@@ -101,3 +101,12 @@ export class ConsentService {
     return latest?.granted ?? false;
   }
 }
+
+/**
+ * SQL that is true when the user in `userColumn` (an expression of the statement) currently grants `purpose`:
+ * the same rule as isGranted (the latest event decides), for a statement that must read nothing without it.
+ */
+export function grantedCondition(userColumn: string, purpose: ConsentPurpose): string {
+  if (!/^[A-Z_]+$/.test(purpose) || !/^[a-z_.]+$/.test(userColumn)) throw new Error('grantedCondition takes a purpose and a column name');
+  return `coalesce((select c.granted from consent_events c where c.user_id = ${userColumn} and c.purpose = '${purpose}' order by c.at desc, c.id desc limit 1), false)`;
+}

@@ -90,7 +90,7 @@ export class HealthProfile {
 
 @Entity({ tableName: 'mission_templates' })
 @Index({ properties: ['createdAt'] })
-@Index({ name: 'mission_templates_popularity_index', expression: 'create index "mission_templates_popularity_index" on "mission_templates" ("mission_count" desc, "created_at" desc)' })
+@Index({ name: 'mission_templates_popularity_index', expression: 'create index "mission_templates_popularity_index" on "mission_templates" ("mission_count" desc, "created_at" desc) include ("id", "category", "title")' })
 export class MissionTemplate {
   [OptionalProps]?: 'createdAt' | 'missionCount';
 

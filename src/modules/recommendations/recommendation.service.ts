@@ -2,8 +2,9 @@ import type { Context } from '../../context';
 import { badInput, notFound } from '../../errors';
 import { decryptPersonal } from '../../privacy/personal-data';
 import type { ServiceDeps } from '../../services';
-import { ContentItem, FeedbackAction, Product, Purchase, RecommendationFeedback, RecommendationKind } from '../catalog/catalog.entity';
+import { ContentItem, FeedbackAction, Product, RecommendationKind } from '../catalog/catalog.entity';
 import { ConsentPurpose } from '../consents/consent.entity';
+import { grantedCondition } from '../consents/consent.service';
 import { Mission, MissionTemplate } from '../missions/mission.entity';
 import type { MissionService } from '../missions/mission.service';
 import { User } from '../users/user.entity';
@@ -26,8 +27,6 @@ const REASON: Record<SignalSource, (tag: string) => string> = {
 };
 
 const words = (text: string) => text.toLowerCase().split(/[\s,./!?()\-]+/).filter((w) => w.length >= 2);
-const tagsOf = (item: Item): string[] =>
-  item instanceof MissionTemplate ? [item.category.toLowerCase(), ...words(item.title)] : item instanceof Product ? [item.category, ...item.tags] : item.tags;
 
 /** What ranking reads of a candidate: its tags' columns, its popularity counter and its age. */
 interface CandidateRow { id: string; n: number; createdAt: Date; category?: string; tags?: string[]; title?: string }
@@ -66,22 +65,30 @@ export class RecommendationService {
     if (!Number.isInteger(limit) || limit < 1 || limit > 50) throw badInput('limit must be 1 to 50', 'limit');
     if (ctx.viewer.kind !== 'user') throw notFound('User');
     const userId = ctx.viewer.userId;
-    const user = await ctx.em.findOneOrFail(User, userId);
-    const personalized = !user.processingSuspended && (await this.deps.consents.isGranted(ctx.em, userId, ConsentPurpose.PERSONALIZATION));
     const source = SOURCES[kind];
+    // One round trip decides the path, and reads the popular head both paths use (enough rows to fill the list
+    // past what a member excludes). The member's own history is read only once personalisation is allowed.
+    const [user, granted, popularHead, history] = await Promise.all([
+      ctx.em.findOneOrFail(User, userId),
+      this.deps.consents.isGranted(ctx.em, userId, ConsentPurpose.PERSONALIZATION),
+      this.mostPopular(ctx, source, limit + MAX_EXCLUDED_READ + RANK_MARGIN),
+      this.history(ctx, userId),
+      // The wrapped key the interests are opened with (a key, not personal data), fetched meanwhile; a key that
+      // cannot be opened fails only the personalised path, where the interests are read.
+      ctx.keys.get(userId).catch(() => null),
+    ]);
+    const personalized = !user.processingSuspended && granted;
 
     if (!personalized) {
-      const rows = await this.mostPopular(ctx, source, limit + RANK_MARGIN);
+      const rows = popularHead.slice(0, limit + RANK_MARGIN);
       const popular = popularityOf(rows[0]?.n ?? 0);
       const ranked = rows.map((row) => ({ row, score: round(popular(row.n)), reasons: [POPULAR[kind]] })).sort(byScoreThenNewest);
       return { personalized, items: await this.items(ctx, source, ranked.slice(0, limit)), generatedAt: new Date() };
     }
 
     // Candidates through indexes: the most popular items (what fills the list when few match) and the
-    // items sharing a positive signal, most popular first; never the whole catalogue. The popular head
-    // is read while the member's own signals are (enough rows to fill the list past what they exclude).
-    const popularHead = this.mostPopular(ctx, source, limit + MAX_EXCLUDED_READ + RANK_MARGIN);
-    const { signals, excluded } = await this.signals(ctx, user, kind);
+    // items sharing a positive signal, most popular first; never the whole catalogue.
+    const { signals, excluded } = await this.signals(ctx, user, kind, history);
     const positive = [...signals].filter(([, s]) => s.weight > 0).map(([tag]) => tag);
     const [popularRows, matchingRows] = await Promise.all([
       excluded.size > MAX_EXCLUDED_READ ? this.mostPopular(ctx, source, limit + excluded.size + RANK_MARGIN) : popularHead,
@@ -136,42 +143,55 @@ export class RecommendationService {
   /** The chosen rows as entities (the schema's item types), in rank order. */
   private async items(ctx: Context, source: Source, ranked: { row: CandidateRow; score: number; reasons: string[] }[]) {
     if (!ranked.length) return [];
-    const found = (await ctx.em.find(source.entity as typeof Product, { id: { $in: ranked.map((r) => r.row.id) } })) as Item[];
+    // A plain statement mapped to entities: the query builder costs more than the 20 rows.
+    const rows = await ctx.em.execute<Record<string, unknown>[]>(`select * from ${source.table} where id in (?)`, [ranked.map((r) => r.row.id)]);
+    const found = rows.map((row) => ctx.em.map(source.entity as typeof Product, row)) as Item[];
     const byId = new Map(found.map((item) => [item.id, item]));
     return ranked.filter((r) => byId.has(r.row.id)).map(({ row, score, reasons }) => ({ item: byId.get(row.id)!, score, reasons }));
   }
 
-  private async signals(ctx: Context, user: User, kind: RecommendationKind) {
+  /**
+   * The member's purchases and feedback with their items' tags, in the order they happened: empty unless the
+   * member grants PERSONALIZATION and has not suspended processing, which the statement itself checks, so
+   * nothing of the history is read without them (and no round trip waits for the consent first).
+   */
+  private async history(ctx: Context, userId: string) {
+    // One statement (a round trip is the dearest part of a request here): purchases, then feedback, read only
+    // when the member is allowed (evaluated once, before any row).
+    const rows = await ctx.em.execute<(CandidateRow & { kind: RecommendationKind | null; action: FeedbackAction | null; found: boolean })[]>(
+      `with member as (select u.id from users u where u.id = ? and not u.processing_suspended and ${grantedCondition('u.id', ConsentPurpose.PERSONALIZATION)})
+       select * from (
+         select null::text as kind, p.id, null::text as action, true as found, p.category, p.tags, null::text as title, 0 as part, pu.purchased_at as at, pu.id as seq
+           from member join purchases pu on pu.user_id = member.id join products p on p.id = pu.product_id
+         union all
+         select f.kind, f.item_id, f.action, coalesce(p.id, c.id, m.id) is not null, coalesce(p.category, m.category), coalesce(p.tags, c.tags), m.title, 1, f.created_at, f.id
+           from member join recommendation_feedback f on f.user_id = member.id
+           left join products p on f.kind = 'PRODUCT' and p.id = f.item_id
+           left join content_items c on f.kind = 'CONTENT' and c.id = f.item_id
+           left join mission_templates m on f.kind = 'MISSION' and m.id = f.item_id
+       ) h order by part, at, seq`,
+      [userId],
+    );
+    return { purchased: rows.filter((r) => r.kind === null), feedback: rows.filter((r) => r.kind !== null) };
+  }
+
+  private async signals(ctx: Context, user: User, kind: RecommendationKind, { purchased, feedback }: Awaited<ReturnType<RecommendationService['history']>>) {
     const signals = new Map<string, { weight: number; source: SignalSource }>();
     const add = (tag: string, weight: number, source: SignalSource) => {
       const current = signals.get(tag);
       signals.set(tag, { weight: (current?.weight ?? 0) + weight, source: current && current.weight >= weight ? current.source : source });
     };
-    // Read together; added in this order (the order decides a tag's reason).
-    const [interests, purchases, feedback] = await Promise.all([
-      decryptPersonal(ctx, 'User', 'interestsEnc', user.id, user.interestsEnc),
-      ctx.em.find(Purchase, { user }, { populate: ['product'] }),
-      ctx.em.find(RecommendationFeedback, { userId: user.id }),
-    ]);
+    // Added in this order (the order decides a tag's reason): interests, purchases as they were made, then
+    // feedback kind by kind as it came.
+    const interests = await decryptPersonal(ctx, 'User', 'interestsEnc', user.id, user.interestsEnc);
     for (const interest of interests ? (JSON.parse(interests) as string[]) : []) add(interest.toLowerCase(), 1, 'interest');
-    for (const purchase of purchases) for (const tag of tagsOf(purchase.product as Product)) add(tag, 1, 'purchase');
-    const excluded = new Set<string>(kind === RecommendationKind.PRODUCT ? purchases.map((p) => p.product.id) : []);
-    const byKind = { [RecommendationKind.PRODUCT]: Product, [RecommendationKind.CONTENT]: ContentItem, [RecommendationKind.MISSION]: MissionTemplate };
-    // The items fed back on, every kind at once; their tags are added kind by kind, as the feedback came.
-    const kinds = Object.values(RecommendationKind);
-    const foundByKind = await Promise.all(kinds.map((k) => {
-      const ids = feedback.filter((f) => f.kind === k).map((f) => f.itemId);
-      return ids.length ? (ctx.em.find(byKind[k] as typeof Product, { id: { $in: ids } }) as Promise<Item[]>) : Promise.resolve(null);
-    }));
-    for (const [n, k] of kinds.entries()) {
-      const found = foundByKind[n];
-      if (!found) continue;
-      const byId = new Map(found.map((i) => [i.id, i]));
-      for (const f of feedback.filter((x) => x.kind === k)) {
-        const item = byId.get(f.itemId);
-        if (!item) continue;
-        for (const tag of tagsOf(item)) add(tag, f.action === FeedbackAction.CLICKED ? 0.5 : -1, 'click');
-        if (f.action === FeedbackAction.DISMISSED && k === kind) excluded.add(item.id);
+    for (const product of purchased) for (const tag of tagsOfRow(RecommendationKind.PRODUCT, product as CandidateRow)) add(tag, 1, 'purchase');
+    const excluded = new Set<string>(kind === RecommendationKind.PRODUCT ? purchased.map((p) => p.id) : []);
+    for (const k of Object.values(RecommendationKind)) {
+      for (const f of feedback) {
+        if (f.kind !== k || !f.found) continue;
+        for (const tag of tagsOfRow(k, f)) add(tag, f.action === FeedbackAction.CLICKED ? 0.5 : -1, 'click');
+        if (f.action === FeedbackAction.DISMISSED && k === kind) excluded.add(f.id);
       }
     }
 
