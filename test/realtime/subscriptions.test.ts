@@ -2,8 +2,9 @@ import { print } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startWorker, type RunningWorker } from '../../jobs/worker';
-import { CancelTrainingJobDocument, CreateDatasetDocument, CreateModelDocument, DatasetUpdatedDocument, DataSubjectRequestUpdatedDocument, SubmitDataSubjectRequestDocument, SignOutDocument, TrainingJobUpdatedDocument, TrainModelDocument } from '../__generated__/typed-documents';
-import { signUpEnterprise, signUpMember, type Account } from '../factories/accounts';
+import { CancelTrainingJobDocument, CreateDatasetDocument, CreateModelDocument, DatasetUpdatedDocument, DataSubjectRequestUpdatedDocument, RejectDataSubjectRequestDocument, StartDataSubjectRequestDocument, SubmitDataSubjectRequestDocument, SignOutDocument, TrainingJobUpdatedDocument, TrainModelDocument } from '../__generated__/typed-documents';
+import { Role } from '../../src/auth/roles';
+import { createStaff, signUpEnterprise, signUpMember, type Account } from '../factories/accounts';
 import { eventually } from '../factories/models';
 import { startServer, type TestServer } from '../setup/harness';
 
@@ -116,6 +117,21 @@ describe('subscriptions over graphql-ws at /graphql', () => {
     const other = connect(b, bearer(stranger));
     const refused = subscribe(other.client, print(DataSubjectRequestUpdatedDocument), { id: requestId });
     expect((await eventually(async () => refused.messages[0], 'the refusal')).errors?.[0].extensions.code).toBe('NOT_FOUND');
+  });
+
+  it('given a request a privacy officer handles, then its subject hears each step: taken up, then rejected', async () => {
+    const member = await signUpMember(a);
+    const officer = await createStaff(a, Role.PRIVACY_OFFICER);
+    const submitted = await a.gql(SubmitDataSubjectRequestDocument, { input: { type: 'RECTIFICATION', password: member.password, corrections: { name: '홍길순' } } }, { token: member.token });
+    expect(submitted.errors).toBeUndefined();
+    const requestId = submitted.data!.submitDataSubjectRequest.id;
+    const { client } = connect(b, bearer(member));
+    const live = subscribe(client, print(DataSubjectRequestUpdatedDocument), { id: requestId });
+    await eventually(async () => live.messages[0], 'the first message');
+    expect((await a.gql(StartDataSubjectRequestDocument, { id: requestId }, { token: officer.token })).errors).toBeUndefined();
+    await eventually(async () => live.messages.find((m) => m.data?.dataSubjectRequestUpdated?.status === 'IN_PROGRESS'), 'IN_PROGRESS over the socket');
+    expect((await a.gql(RejectDataSubjectRequestDocument, { id: requestId, reason: '본인 확인 서류 부족' }, { token: officer.token })).errors).toBeUndefined();
+    await eventually(async () => live.messages.find((m) => m.data?.dataSubjectRequestUpdated?.status === 'REJECTED'), 'REJECTED over the socket');
   });
 
   it('given callers the queries would refuse, then the subscriptions refuse them the same way', async () => {

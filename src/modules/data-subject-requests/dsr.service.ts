@@ -11,6 +11,7 @@ import type { Context } from '../../context';
 import { inTransaction } from '../../db/transaction';
 import { AppError, badInput, conflict, notFound } from '../../errors';
 import { safeErrorMessage } from '../../logging/safe-error';
+import { publishDataSubjectRequestUpdated } from '../../realtime/publish';
 import { AccessAction } from '../../privacy/access-log.entity';
 import { eraseSubject, legalHoldInForce } from '../../privacy/erasure';
 import { lifecycleTargets, retentionPolicies } from '../../privacy/lifecycle';
@@ -54,6 +55,13 @@ const PURPOSES_KO: Record<DataCategory, string[]> = {
 };
 
 export interface DsrJobResult { status: Status }
+
+
+/** After the change committed: subscribers to the request (dataSubjectRequestUpdated) re-read it. */
+function published<T extends { id: string }>(request: T): T {
+  publishDataSubjectRequestUpdated(request.id);
+  return request;
+}
 
 export class DataSubjectRequestService {
   constructor(private readonly deps: ServiceDeps & { auth: AuthService }) {}
@@ -217,7 +225,7 @@ export class DataSubjectRequestService {
       this.event(request, Status.IN_PROGRESS, 'taken up by a privacy officer');
       await this.officerLog(ctx, request, 'started');
       return request;
-    });
+    }).then(published);
   }
 
   async reject(ctx: Context, id: string, reason: string): Promise<DataSubjectRequest> {
@@ -230,7 +238,7 @@ export class DataSubjectRequestService {
       this.event(request, Status.REJECTED, why);
       await this.officerLog(ctx, request, 'rejected');
       return request;
-    });
+    }).then(published);
   }
 
   async postpone(ctx: Context, id: string, reason: string, until: Date): Promise<DataSubjectRequest> {
@@ -244,7 +252,7 @@ export class DataSubjectRequestService {
       this.event(request, request.status, `postponed to ${until.toISOString()}: ${why}`);
       await this.officerLog(ctx, request, 'postponed');
       return request;
-    });
+    }).then(published);
   }
 
   /**
@@ -265,7 +273,7 @@ export class DataSubjectRequestService {
         this.event(request, Status.COMPLETED, text ?? (applied.length ? `corrected: ${applied.join(', ')}` : 'completed'));
         await this.officerLog(ctx, request, 'completed');
         return request;
-      });
+      }).then(published);
     }
     if (request.type === Type.ERASURE && await legalHoldInForce(ctx.em, request.subjectId)) throw conflict('A legal hold on the subject is still in force');
     this.handledBy(ctx, request);
@@ -273,7 +281,7 @@ export class DataSubjectRequestService {
     await ctx.em.flush();
     await this.process(ctx.em, request.id, text);
     await ctx.em.refresh(request);
-    return request;
+    return published(request);
   }
 
   private async applyCorrections(ctx: Context, subjectId: string, corrections: Record<string, string>): Promise<string[]> {
