@@ -9,9 +9,11 @@ import {
 } from '../__generated__/typed-documents';
 import { type Account, signUpEnterprise } from '../factories/accounts';
 import { startServer, type TestServer } from '../setup/harness';
-import { privatePostgres, type PrivatePostgres, until } from './support';
+import { privatePostgres, type PrivatePostgres, privateRedis, type PrivateRedis, until } from './support';
 
 let pg: PrivatePostgres;
+// Queues of its own: the suite's Redis holds other files' jobs, which would count among these.
+let redis: PrivateRedis;
 let server: TestServer;
 let worker: RunningWorker;
 let owner: Account;
@@ -21,7 +23,8 @@ beforeAll(async () => {
   execFileSync(process.execPath, ['-r', '@swc-node/register', join(__dirname, '../../src/bin/prepare-db.ts')], {
     env: { ...process.env, DATABASE_URL: pg.url }, stdio: ['ignore', 'ignore', 'inherit'],
   });
-  server = await startServer({ DATABASE_URL: pg.url });
+  redis = await privateRedis();
+  server = await startServer({ DATABASE_URL: pg.url, REDIS_URL: redis.url });
   worker = await startWorker(server.app.config, { orm: server.app.orm, log: server.app.log, relayIntervalMs: 100 });
   owner = await signUpEnterprise(server);
 }, 120_000);
@@ -29,6 +32,7 @@ afterAll(async () => {
   await worker?.close();
   await server?.close();
   await pg?.destroy();
+  await redis?.stop();
 });
 
 const csv = 'question,answer\n"배송은 얼마나 걸리나요?","보통 2~3일 걸려요."\n';
@@ -83,7 +87,9 @@ describe('PostgreSQL stopped', () => {
       for (const queue of queues) await queue.resume();
       // Five attempts (backoff 2 + 4 + 8 + 16 s) are spent within the outage: each job is failed for good while it lasts.
       // The outage lasts 45 s, longer if a loaded machine makes the attempts slower, so it always outlasts them.
-      await until(async () => (await queues[0].getFailedCount()) === 2 && (await queues[1].getFailedCount()) === 1, 'the attempts spent', 120_000, 500);
+      const counts = async () => JSON.stringify(await Promise.all(queues.map(async (q) => ({ queue: q.name, ...(await q.getJobCounts()) }))));
+      await until(async () => (await queues[0].getFailedCount()) === 2 && (await queues[1].getFailedCount()) === 1, 'the attempts spent', 120_000, 500)
+        .catch(async (error: Error) => { throw new Error(`${error.message}: ${await counts()}`); });
       const failed = [...await queues[0].getFailed(), ...await queues[1].getFailed()];
       expect(failed.map((j) => j.attemptsMade)).toEqual([5, 5, 5]);
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, 45_000 - (Date.now() - stoppedAt))));
