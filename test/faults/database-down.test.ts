@@ -1,26 +1,15 @@
 // Fault: the API's database connections gone (its pool closed: every query fails as when PostgreSQL is down).
-import { Writable } from 'node:stream';
-import { createLogger } from '../../src/logging/logger';
 import { MeDocument, ProcessorsDocument } from '../__generated__/typed-documents';
 import { type Account, signUpMember } from '../factories/accounts';
+import { captureLog } from '../setup/capture';
 import { startServer, type TestServer } from '../setup/harness';
 
-const lines: Record<string, unknown>[] = [];
-const text: string[] = [];
-const sink = new Writable({
-  write(chunk, _encoding, done) {
-    for (const line of String(chunk).split('\n').filter(Boolean)) {
-      text.push(line);
-      lines.push(JSON.parse(line));
-    }
-    done();
-  },
-});
+const captured = captureLog('info');
 
 let server: TestServer;
 let member: Account;
 beforeAll(async () => {
-  server = await startServer({}, { log: createLogger({ logLevel: 'info' }, sink) });
+  server = await startServer({}, { log: captured.log });
   member = await signUpMember(server);
   await server.app.orm.close(true);
 });
@@ -50,11 +39,11 @@ describe('the database away', () => {
     const ids = answers.map((a) => a.headers.get('x-request-id'));
     expect(new Set(ids).size).toBe(3);
     for (const id of ids) {
-      const mine = lines.filter((line) => line.requestId === id);
+      const mine = captured.records().filter((line) => line.requestId === id);
       expect(mine.filter((line) => line.level === 50).map((line) => line.msg)).toEqual(['request failed']);
       expect(mine.filter((line) => line.msg === 'request').map((line) => line.status)).toEqual([500]);
     }
-    expect(text.join('\n')).not.toContain(member.email);
-    expect(text.join('\n')).not.toContain(member.token);
+    expect(captured.lines.join('\n')).not.toContain(member.email);
+    expect(captured.lines.join('\n')).not.toContain(member.token);
   });
 });

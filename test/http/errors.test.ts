@@ -1,12 +1,11 @@
-import { Writable } from 'node:stream';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import { createApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { PUBLIC_CODES } from '../../src/errors';
-import { createLogger } from '../../src/logging/logger';
 import { MeDocument, ProcessorsDocument, SignUpDocument, UsersDocument } from '../__generated__/typed-documents';
 import { signUp, signUpInput, uniqueEmail } from '../factories/accounts';
+import { captureLog } from '../setup/capture';
 import type { GqlResult, TestServer } from '../setup/harness';
 
 // SPEC 2: the closed set of public codes, spelled out so a change to src/errors.ts shows here too.
@@ -20,19 +19,13 @@ const PROTOCOL_CODES = ['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'PE
 
 // The harness's server, but with a logger whose lines this file can read: unknown errors must be
 // logged with the request id, and only there.
-const logLines: Record<string, any>[] = [];
+const captured = captureLog('error');
 let app: App;
 let server: TestServer;
 
 beforeAll(async () => {
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) logLines.push(JSON.parse(line));
-      done();
-    },
-  });
   const config = loadConfig(process.env);
-  app = await createApp(config, { s3Endpoint: config.s3.endpoint!, log: createLogger({ logLevel: 'error' }, sink) });
+  app = await createApp(config, { s3Endpoint: config.s3.endpoint!, log: captured.log });
   await app.http.listen({ host: '127.0.0.1', port: 0 });
   const address = app.http.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -94,7 +87,7 @@ describe('an unknown failure inside a resolver', () => {
   };
 
   it('given the processors table is missing, then INTERNAL_SERVER_ERROR with a generic message and nothing of the cause', async () => {
-    logLines.length = 0;
+    captured.lines.length = 0;
     const result = await query(ProcessorsDocument, {});
 
     expect(result.status).toBe(500); // a server fault is HTTP 500 on every operation (README, Errors)
@@ -109,10 +102,10 @@ describe('an unknown failure inside a resolver', () => {
     // The detail goes to the log, with the request id the client got.
     const requestId = result.headers.get('x-request-id');
     expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
-    const logged = logLines.filter((line) => line.msg === 'request failed');
+    const logged = captured.records().filter((line) => line.msg === 'request failed');
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatchObject({ level: 50, requestId });
-    expect(logged[0].err.message).toMatch(/relation "processors" does not exist/);
+    expect((logged[0].err as { message: string }).message).toMatch(/relation "processors" does not exist/);
   });
 
   it('given the table is back, then the same query answers again', async () => {
@@ -122,10 +115,10 @@ describe('an unknown failure inside a resolver', () => {
   });
 
   it('given coded errors (here UNAUTHENTICATED), then nothing is logged as a failure', async () => {
-    logLines.length = 0;
+    captured.lines.length = 0;
     const result = await server.gql(MeDocument, {});
     expect(result.errors?.map((e) => e.extensions.code)).toEqual(['UNAUTHENTICATED']);
-    expect(logLines).toEqual([]);
+    expect(captured.lines).toEqual([]);
   });
 });
 
@@ -159,7 +152,7 @@ describe('caller errors', () => {
 
 describe('bad input the fuzzing found', () => {
   it('given a persisted-query hash mismatch, a NUL byte, a lone surrogate and 60 variable errors, then none is logged as a failure', async () => {
-    logLines.length = 0;
+    captured.lines.length = 0;
     const results = await Promise.all([
       server.raw({ query: '{ processors { name } }', extensions: { persistedQuery: { version: 1, sha256Hash: '0'.repeat(64) } } }),
       server.raw({ query: 'query ($v: String) { privacyPolicy(version: $v) { version } }', variables: { v: 'a\u0000b' } }),
@@ -171,7 +164,7 @@ describe('bad input the fuzzing found', () => {
       expectWellFormed(result.body.errors);
       expect(result.body.errors.map((e: any) => e.extensions.code)).not.toContain('INTERNAL_SERVER_ERROR');
     }
-    expect(logLines.filter((line) => line.msg === 'request failed')).toEqual([]);
+    expect(captured.records().filter((line) => line.msg === 'request failed')).toEqual([]);
   });
 });
 

@@ -1,23 +1,12 @@
-import { createServer } from 'node:net';
-import { Writable } from 'node:stream';
-import { createLogger } from '../../src/logging/logger';
 import { MeDocument } from '../__generated__/typed-documents';
+import { captureLog, freePort } from '../setup/capture';
 import { startServer, type TestServer } from '../setup/harness';
 
-const lines: Record<string, unknown>[] = [];
-const sink = new Writable({ write(chunk, _encoding, done) { for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line)); done(); } });
+const captured = captureLog('info');
 
 let server: TestServer;
-beforeAll(async () => { server = await startServer({}, { log: createLogger({ logLevel: 'info' }, sink) }); });
+beforeAll(async () => { server = await startServer({}, { log: captured.log }); });
 afterAll(async () => { await server.close(); });
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return typeof address === 'object' && address ? address.port : 0;
-}
 
 const scrape = async (url: string) => {
   const response = await fetch(`${url}/metrics`);
@@ -90,7 +79,7 @@ describe('request ids and the request log', () => {
     });
     expect(response.status).toBe(200);
     await new Promise((r) => setTimeout(r, 50));
-    const mine = lines.filter((line) => line.requestId === id);
+    const mine = captured.records().filter((line) => line.requestId === id);
     expect(mine).toEqual([expect.objectContaining({ msg: 'request', method: 'GET', route: '/graphql', status: 200, operation: 'LoggedOne', viewer: 'anonymous', errors: 0, ms: expect.any(Number) })]);
     expect(JSON.stringify(mine)).not.toContain('hunter2');
   });

@@ -1,23 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { SignUpDocument } from '../__generated__/typed-documents';
 import { signUpInput } from '../factories/accounts';
+import { freePort } from '../setup/capture';
 
 // The real entry point (src/main.ts) in a child process, as `npm start` runs it: traces to an OTLP
 // collector, then a SIGTERM with requests in flight.
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return typeof address === 'object' && address ? address.port : 0;
-}
 
 const spans: { traceId: string; parentSpanId?: string; name: string; attributes: { key: string }[] }[] = [];
 let collector: Server;

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { SignInDocument } from '../__generated__/typed-documents';
 import { PASSWORD, signUpMember, uniqueEmail } from '../factories/accounts';
+import { freePort } from '../setup/capture';
 import { expectError, startServer, type TestServer } from '../setup/harness';
 
 // Rate limits are the only use of Redis on the request path. When Redis is away they must not fail closed:
@@ -13,16 +13,6 @@ const limits = { RATE_LIMIT_PER_IP_PER_MINUTE: String(PER_IP), RATE_LIMIT_PER_MI
 const PROCESSORS = { query: '{ processors { name } }' };
 
 /** A port nothing listens on: bound, then released. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  probe.listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const address = probe.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  probe.close();
-  await once(probe, 'close');
-  return port;
-}
 
 async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,10 +1,8 @@
-import { Writable } from 'node:stream';
 import { Queue } from 'bullmq';
 import { QUEUES, redisConnection } from '../../jobs/queues';
 import { startWorker, type RunningWorker } from '../../jobs/worker';
 import { Role } from '../../src/auth/roles';
 import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/logging/logger';
 import { Dataset } from '../../src/modules/datasets/dataset.entity';
 import { ObjectKeyOwner } from '../../src/privacy/object-key.entity';
 import { ObjectKeys } from '../../src/privacy/object-keys';
@@ -14,6 +12,7 @@ import {
 } from '../__generated__/typed-documents';
 import { type Account, createStaff, signUpEnterprise } from '../factories/accounts';
 import { eventually } from '../factories/models';
+import { captureLog } from '../setup/capture';
 import { startServer, type TestServer } from '../setup/harness';
 
 // SPEC 10: logs and stored errors carry no personal data. Each job is made to fail
@@ -29,9 +28,7 @@ const IP = '203.0.113.77';
 // Parts too: a half-blanked phone or address is still personal data.
 const MARKERS = [NAME, ADDRESS, STREET, EMAIL, 'seojun', PHONE, '9876-5432', IP, '113.77'];
 
-const lines: string[] = [];
-const sink = new Writable({ write(chunk, _encoding, done) { lines.push(...String(chunk).split('\n').filter(Boolean)); done(); } });
-const log = createLogger({ logLevel: 'debug' }, sink);
+const { log, lines } = captureLog('debug');
 
 let server: TestServer;
 let worker: RunningWorker;

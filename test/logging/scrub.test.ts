@@ -1,11 +1,10 @@
-import { Writable } from 'node:stream';
 import { UnrecoverableError } from 'bullmq';
 import { GraphQLError } from 'graphql';
 import { badInput } from '../../src/errors';
-import { createLogger } from '../../src/logging/logger';
 import { KnownFailure, safeErrorMessage, storableError } from '../../src/logging/safe-error';
 import { scrubError, scrubText } from '../../src/logging/scrub';
 import { RunPodError } from '../../src/modules/models/runpod-client';
+import { captureLog } from '../setup/capture';
 
 // The personal data a driver error can carry, as the tests of the jobs use it too.
 const NAME = '홍길동';
@@ -80,11 +79,7 @@ describe('scrubError', () => {
 });
 
 describe('createLogger', () => {
-  function capture() {
-    const lines: string[] = [];
-    const sink = new Writable({ write(chunk, _encoding, done) { lines.push(...String(chunk).split('\n').filter(Boolean)); done(); } });
-    return { log: createLogger({ logLevel: 'debug' }, sink), lines };
-  }
+  const capture = () => captureLog('debug');
 
   it('given errors under err, error, another key, or as the only argument, then every line is scrubbed and none takes the raw message as msg', () => {
     const { log, lines } = capture();
