@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
-import { join } from 'node:path';
 import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { SignUpDocument } from '../__generated__/typed-documents';
 import { signUpInput } from '../factories/accounts';
+import { spawnApi } from '../faults/support';
 import { freePort } from '../setup/capture';
 
 // The real entry point (src/main.ts) in a child process, as `npm start` runs it: traces to an OTLP
@@ -34,25 +34,13 @@ beforeAll(async () => {
   });
   const collectorPort = await freePort();
   await new Promise<void>((resolve) => collector.listen(collectorPort, '127.0.0.1', resolve));
-  const port = await freePort();
-  api = `http://127.0.0.1:${port}`;
-  child = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, '../../src/main.ts')], {
-    env: {
-      ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', EMBEDDED_WORKER: 'false', SHUTDOWN_DRAIN_MS: '1000',
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collectorPort}`, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_SERVICE_NAME: 'aimex-test',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+  const started = await spawnApi({
+    LOG_LEVEL: 'silent', SHUTDOWN_DRAIN_MS: '1000',
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${collectorPort}`, OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_SERVICE_NAME: 'aimex-test',
   });
+  child = started.child;
+  api = started.url;
   exit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-  for (let i = 0; i < 300; i += 1) {
-    try {
-      if ((await fetch(`${api}/ready`)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the server did not start');
 }, 60_000);
 
 afterAll(async () => {
