@@ -4,7 +4,7 @@ import { GraphQLScalarType, lexicographicSortSchema, printSchema, type GraphQLSc
 import { applyMiddleware } from 'graphql-middleware';
 import { buildSchemaSync } from 'type-graphql';
 import { AuthResolver } from './auth/auth.resolver';
-import { createPermissions } from './auth/permissions';
+import { createPermissions, withDecisionsNow } from './auth/permissions';
 import { ApiKeyResolver } from './modules/api-keys/api-key.resolver';
 import { ConsentResolver } from './modules/consents/consent.resolver';
 import { ChatMessageResolver, ConversationResolver } from './modules/conversations/conversation.resolver';
@@ -48,9 +48,9 @@ export function buildBareSchema(): GraphQLSchema {
   return cached;
 }
 
-/** The served schema: every field behind the shield (default deny). */
+/** The served schema: every field behind the shield (default deny); answers known at once are applied without its promises. */
 export function buildSchema(): GraphQLSchema {
-  return applyMiddleware(buildBareSchema(), createPermissions());
+  return withDecisionsNow(applyMiddleware(buildBareSchema(), createPermissions()), buildBareSchema());
 }
 
 /** Sorted, so the committed file diffs cleanly when anything changes. */

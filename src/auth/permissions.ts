@@ -1,5 +1,7 @@
+import { defaultFieldResolver, isIntrospectionType, isObjectType, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { deny, shield } from 'graphql-shield';
 import type { IRules } from 'graphql-shield';
+import type { Context } from '../context';
 import { forbidden } from '../errors';
 import { apiKeyRules } from '../modules/api-keys/api-key.rules';
 import { consentRules } from '../modules/consents/consent.rules';
@@ -19,7 +21,7 @@ import { policyRules } from '../modules/policies/policy.rules';
 import { userRules } from '../modules/users/user.rules';
 import { privacyRules } from '../privacy/privacy.rules';
 import { authRules } from './auth.rules';
-import { carrier } from './policy';
+import { carrier, decisionNow } from './policy';
 
 type RuleTree = Record<string, Record<string, unknown> | unknown>;
 
@@ -54,4 +56,43 @@ export function createPermissions() {
     fallbackError: () => forbidden(),
     debug: false,
   });
+}
+
+/** The rule the shield applies to a field: the type's rule, or its field's, or its '*' (undefined: the fallback, deny). */
+export function ruleOf(typeName: string, fieldName: string): unknown {
+  const entry = RULE_TREE[typeName];
+  if (!entry) return undefined;
+  if (typeof (entry as { resolve?: unknown }).resolve === 'function') return entry;
+  const map = entry as Record<string, unknown>;
+  return map[fieldName] ?? map['*'];
+}
+
+/**
+ * The shield's middleware awaits every rule, so each field costs promises even when its answer is already
+ * known (a carrier, a part of a resource, a policy whose projection of the row is computed). For the fields
+ * of object types whose rule can decide at once (src/auth/policy.ts decisionNow), the served resolver asks
+ * that decision first: true runs the field's own resolver, false answers FORBIDDEN as the shield's fallback
+ * error would, and undefined (the policy still waits for a promise) goes through the shield. Root fields and
+ * fields of any other rule, deny included, always go through the shield.
+ */
+export function withDecisionsNow(served: GraphQLSchema, bare: GraphQLSchema): GraphQLSchema {
+  const roots = new Set([served.getQueryType(), served.getMutationType(), served.getSubscriptionType()].map((t) => t?.name));
+  for (const type of Object.values(served.getTypeMap())) {
+    if (!isObjectType(type) || isIntrospectionType(type) || roots.has(type.name)) continue;
+    const bareType = bare.getType(type.name);
+    if (!isObjectType(bareType)) continue;
+    for (const field of Object.values(type.getFields())) {
+      const now = decisionNow(ruleOf(type.name, field.name));
+      if (!now) continue;
+      const own: GraphQLFieldResolver<unknown, Context> = bareType.getFields()[field.name]?.resolve ?? defaultFieldResolver;
+      const shielded = field.resolve!;
+      field.resolve = (parent, args, ctx: Context, info) => {
+        const verdict = now(parent, ctx);
+        if (verdict === true) return own(parent, args, ctx, info);
+        if (verdict === false) return forbidden();
+        return shielded(parent, args, ctx, info);
+      };
+    }
+  }
+  return served;
 }

@@ -45,51 +45,85 @@ type AnyRule = ReturnType<ReturnType<typeof rule>>;
 export const POLICY_RULES = new Map<AnyRule, { policy: Policy<never>; aspect: 'full' | 'public' | string }>();
 export const POLICIES = new Map<string, Policy<never>>();
 
+/**
+ * The decision of a rule when it can be made without waiting: true or false, or
+ * undefined when only the rule's promise can tell. The served schema applies it
+ * before the shield's own (asynchronous) middleware (src/auth/permissions.ts), so
+ * a page of 100 users does not pay a promise for each of its 2,000 fields; the
+ * reachability test holds it to the same answers as the rule.
+ */
+export type DecisionNow = (parent: unknown, ctx: Context) => boolean | undefined;
+const DECISIONS_NOW = new Map<AnyRule, DecisionNow>();
+export const decisionNow = (shieldRule: unknown): DecisionNow | undefined => DECISIONS_NOW.get(shieldRule as AnyRule);
+
+const isPromise = <T>(value: T | Promise<T>): value is Promise<T> => typeof (value as Promise<T>)?.then === 'function';
+
 export function definePolicy<Row extends object>(definition: PolicyDefinition<Row>): Policy<Row> {
   if (POLICIES.has(definition.type)) throw new Error(`A policy for ${definition.type} exists already`);
   const memo = new WeakMap<Viewer, WeakMap<Row, Promise<Projection | null>>>();
-  // The settled answers too: the second and later fields of a row are checked without a promise (a page of
-  // 100 users asks some 2,000 times; the first field of each row waits for the answer).
+  // The answers known without waiting: a projection computed synchronously is stored here at once, so the
+  // other fields of the row (resolved in the same tick) are decided without a promise.
   const settled = new WeakMap<Viewer, WeakMap<Row, Projection | null>>();
-  const projection = (ctx: PolicyContext, row: Row): Promise<Projection | null> => {
-    let rows = memo.get(ctx.viewer);
-    if (!rows) memo.set(ctx.viewer, (rows = new WeakMap()));
-    let answer = rows.get(row);
-    if (!answer) {
-      let known = settled.get(ctx.viewer);
-      if (!known) settled.set(ctx.viewer, (known = new WeakMap()));
-      const into = known;
-      rows.set(row, (answer = Promise.resolve(definition.project(ctx, row)).then((value) => (into.set(row, value), value))));
-    }
-    return answer;
+  const rowsOf = <V>(map: WeakMap<Viewer, WeakMap<Row, V>>, viewer: Viewer) => {
+    let rows = map.get(viewer);
+    if (!rows) map.set(viewer, (rows = new WeakMap()));
+    return rows;
   };
-  /** The answer when it is already known, else undefined. */
-  const projectionNow = (ctx: PolicyContext, row: Row): Projection | null | undefined => settled.get(ctx.viewer)?.get(row);
+  /** The answer when it is known or computed synchronously; undefined while the policy's promise runs. */
+  const projectionNow = (ctx: PolicyContext, row: Row): Projection | null | undefined => {
+    const known = rowsOf(settled, ctx.viewer);
+    if (known.has(row)) return known.get(row);
+    const pending = rowsOf(memo, ctx.viewer);
+    if (pending.has(row)) return undefined;
+    const value = definition.project(ctx, row);
+    if (isPromise(value)) {
+      pending.set(row, value.then((answer) => (known.set(row, answer), answer)));
+      return undefined;
+    }
+    known.set(row, value);
+    pending.set(row, Promise.resolve(value));
+    return value;
+  };
+  /** Memoized per viewer and row: every field of a row asks, the policy answers once. */
+  const projection = (ctx: PolicyContext, row: Row): Promise<Projection | null> => {
+    projectionNow(ctx, row);
+    return rowsOf(memo, ctx.viewer).get(row)!;
+  };
   const canRead = async (ctx: PolicyContext, row: Row) => (await projection(ctx, row)) === 'full';
   const publicFields = definition.publicFields ?? [];
   const fieldChecks = definition.fieldChecks ?? {};
 
   const made: Array<[AnyRule, string]> = [];
-  // Parent rules answer false, not an error: the FORBIDDEN fallback error says it, without a stack per field.
-  const parentRule = (aspect: string, check: (ctx: PolicyContext, row: Row) => Promise<boolean>, now?: (projected: Projection | null) => boolean) => {
-    const shieldRule = rule(`${definition.type}Policy_${aspect}`, { cache: 'no_cache' })((parent: Row, _args, ctx: Context) => {
+  // One decision per aspect, from the row's projection: the shield rule awaits it, the decision now uses it when
+  // it is known. Parent rules answer false, not an error: the FORBIDDEN fallback error says it, without a stack per field.
+  type Decide = (ctx: PolicyContext, row: Row, projected: Projection | null) => boolean | Promise<boolean>;
+  const parentRule = (aspect: string, decide: Decide) => {
+    const shieldRule = rule(`${definition.type}Policy_${aspect}`, { cache: 'no_cache' })(async (parent: Row, _args, ctx: Context) => {
       if (parent === null || typeof parent !== 'object') return false;
-      const known = now ? projectionNow(ctx, parent) : undefined;
-      return known !== undefined ? now!(known) : check(ctx, parent);
+      return decide(ctx, parent, await projection(ctx, parent));
+    });
+    DECISIONS_NOW.set(shieldRule, (parent, ctx) => {
+      if (parent === null || typeof parent !== 'object') return false;
+      const projected = projectionNow(ctx, parent as Row);
+      if (projected === undefined) return undefined;
+      const verdict = decide(ctx, parent as Row, projected);
+      return typeof verdict === 'boolean' ? verdict : undefined;
     });
     made.push([shieldRule, aspect]);
     return shieldRule;
   };
   const other = definition.otherFields;
   const fieldMap: Record<string, unknown> = {
-    '*': other ? parentRule('otherFields', async (ctx, row) => (await canRead(ctx, row)) && other(ctx, row)) : parentRule('full', canRead, (p) => p === 'full'),
+    '*': other
+      ? parentRule('otherFields', (ctx, row, projected) => projected === 'full' && other(ctx, row))
+      : parentRule('full', (_ctx, _row, projected) => projected === 'full'),
   };
   if (publicFields.length) {
-    const face = parentRule('public', async (ctx, row) => (await projection(ctx, row)) !== null, (p) => p !== null);
+    const face = parentRule('public', (_ctx, _row, projected) => projected !== null);
     for (const field of publicFields) fieldMap[field] = face;
   }
   for (const [field, check] of Object.entries(fieldChecks)) {
-    fieldMap[field] = parentRule(field, async (ctx, row) => (await projection(ctx, row)) !== null && check(ctx, row));
+    fieldMap[field] = parentRule(field, (ctx, row, projected) => projected !== null && check(ctx, row));
   }
 
   const { otherFields: _other, ...rest } = definition;
@@ -133,6 +167,8 @@ export const referenceData = rule('referenceData', { cache: 'contextual' })(() =
 export const carrier = rule('carrier', { cache: 'contextual' })(() => true);
 /** A value inside one resource (a persona, a metric, a consent): reached only through that resource's guarded fields. */
 export const partOfResource = rule('partOfResource', { cache: 'contextual' })(() => true);
+// They always let through: decided at once.
+for (const open of [referenceData, carrier, partOfResource]) DECISIONS_NOW.set(open, () => true);
 
 /** A resource that is its subject's alone: nobody else reads it, staff included (health, conversations, purchases). */
 export function subjectPolicy<Row extends object>(type: string, subjectOf: (row: Row) => string | null | undefined): Policy<Row> {

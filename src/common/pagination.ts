@@ -1,4 +1,4 @@
-import type { EntityName, FilterQuery } from '@mikro-orm/core';
+import { ReferenceKind, type EntityName, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ClassType, Field, Int, ObjectType } from 'type-graphql';
 import { badInput } from '../errors';
@@ -16,7 +16,8 @@ export class PageInfo {
 export interface Page<T> {
   edges: { cursor: string; node: T }[];
   pageInfo: PageInfo;
-  totalCount: number;
+  /** Counted only when a client asks for it (a getter: the field's resolver reads it): most pages never do, and counting a large table is its own scan. */
+  readonly totalCount: number | Promise<number>;
 }
 
 /** Relay-style connection types with the contract's names (XEdge, XConnection). */
@@ -79,6 +80,7 @@ export async function paginate<T extends { id: string | number }>(
   after: string | null | undefined,
   keyProperty: keyof T & string = 'createdAt' as keyof T & string,
   idProperty: keyof T & string = 'id' as keyof T & string,
+  options: { rows?: boolean } = {},
 ): Promise<Page<T>> {
   checkPageSize(first);
   let pageWhere = where;
@@ -92,11 +94,31 @@ export async function paginate<T extends { id: string | number }>(
     if (!fits) throw badInput('after is not a cursor this API gave out', 'after');
     pageWhere = { $and: [where, { $or: [{ [keyProperty]: { $gt: at } }, { [keyProperty]: at, [idProperty]: { $gt: id } }] }] } as FilterQuery<T>;
   }
-  const [rows, totalCount] = await Promise.all([
-    em.find(entity, pageWhere, { orderBy: { [keyProperty]: 'asc', [idProperty]: 'asc' } as never, limit: first + 1 }),
-    em.count(entity, where),
-  ]);
+  const orderBy = { [keyProperty]: 'asc', [idProperty]: 'asc' } as never;
+  const rows = options.rows ? await readRows(em, entity, pageWhere, orderBy, first + 1) : await em.find(entity, pageWhere, { orderBy, limit: first + 1 });
+  let counted: Promise<number> | null = null;
   const nodes = rows.slice(0, first);
   const edges = nodes.map((node) => ({ cursor: encodeCursor(node[keyProperty] as unknown as Date, node[idProperty] as unknown as string), node }));
-  return { edges, totalCount, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
+  return {
+    edges, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
+    get totalCount() {
+      return (counted ??= em.count(entity, where));
+    },
+  };
+}
+
+/**
+ * A page's rows as plain objects of the entity's properties, each reference as `{ id }`: what read-only
+ * field resolvers and policies consult, without the unit of work. MikroORM defines a tracked accessor per
+ * property on every entity it hydrates, which was most of the cost of a page of 100 users (60 µs a row).
+ * Only for pages that nothing writes through.
+ */
+async function readRows<T extends object>(em: EntityManager, entity: EntityName<T>, where: FilterQuery<T>, orderBy: never, limit: number): Promise<T[]> {
+  const meta = em.getMetadata().get(entity as never);
+  const references = meta.relations.filter((p) => p.kind === ReferenceKind.MANY_TO_ONE || (p.kind === ReferenceKind.ONE_TO_ONE && p.owner)).map((p) => p.name);
+  const rows = await em.createQueryBuilder(entity).select('*').where(where).orderBy(orderBy).limit(limit).execute<Record<string, unknown>[]>('all', true);
+  for (const row of rows) {
+    for (const name of references) row[name] = row[name] == null ? null : { id: row[name] };
+  }
+  return rows as T[];
 }

@@ -68,7 +68,8 @@ export class AccessLogService {
           ipAddress: input.ipAddress ?? null, reason: input.reason ?? null, previousHash: previous,
         };
         previous = entryHash(entry);
-        return Object.assign(new AccessLogEntry(), entry, { hash: previous });
+        // Plain rows, not entities: written straight to the table, never through a unit of work.
+        return { ...entry, hash: previous };
       });
       const params: unknown[] = [];
       const rows = entries.map((e) => {

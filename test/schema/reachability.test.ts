@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { getNamedType, isIntrospectionType, isObjectType, isUnionType, type GraphQLNamedType } from 'graphql';
 import { RULE_TREE } from '../../src/auth/permissions';
-import { carrier, partOfResource, POLICIES, POLICY_RULES, referenceData } from '../../src/auth/policy';
+import { carrier, decisionNow, partOfResource, POLICIES, POLICY_RULES, referenceData } from '../../src/auth/policy';
 import { ApiScope, Role } from '../../src/auth/roles';
 import type { Viewer } from '../../src/context';
 import { buildBareSchema } from '../../src/schema';
@@ -229,5 +229,34 @@ describe('reachability of private data from every root', () => {
     const reached = await walk(CALLERS.admin, foreignRows);
     expect(reached).toContain('Dataset.preview');
     expect([...reached].filter((p) => SUBJECT_ONLY.includes(p.split('.')[0]))).toEqual([]);
+  });
+
+  // The served schema applies a rule's decision at once when it is known (src/auth/permissions.ts); it must be
+  // the decision the shield would reach, for every field, caller and row, and exist for every policy rule.
+  it('decides at once exactly as the shield rule does, for every field of every type, caller and row', async () => {
+    const disagreements: string[] = [];
+    let decided = 0;
+    for (const [name, viewer] of Object.entries(CALLERS)) {
+      for (const [rowsName, rows] of Object.entries({ foreign: foreignRows, own: ownRows })) {
+        for (const type of objectTypes) {
+          if (!isObjectType(type)) continue;
+          for (const field of Object.keys(type.getFields())) {
+            const rule = ruleOf(type.name, field);
+            const now = decisionNow(rule);
+            if (POLICY_RULES.has(rule as never) || OPEN_KINDS.has(rule)) expect(now).toBeDefined();
+            if (!now) continue;
+            const parent = { ...(rows[type.name] ?? {}) };
+            // Fresh viewer objects: the policies memoize per viewer and row, so neither answer can borrow the other's.
+            const verdict = now(parent, contextFor({ ...viewer } as Viewer, rows) as never);
+            const shielded = await passes(rule, { ...parent }, contextFor({ ...viewer } as Viewer, rows));
+            if (verdict === undefined) continue;
+            decided += 1;
+            if (verdict !== shielded) disagreements.push(`${name} over ${rowsName} rows: ${type.name}.${field} now ${verdict}, shield ${shielded}`);
+          }
+        }
+      }
+    }
+    expect(disagreements).toEqual([]);
+    expect(decided).toBeGreaterThan(1000);
   });
 });

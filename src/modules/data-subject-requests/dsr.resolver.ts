@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../context';
 import { UserType } from '../users/user.types';
-import type { User } from '../users/user.entity';
+import type { UserRow } from '../users/user.entity';
 import { DataSubjectRequest, type ErasureReportData } from './dsr.entity';
 import {
   DataSubjectRequestConnection, DataSubjectRequestEventType, DataSubjectRequestFilter, DataSubjectRequestType_, ErasureReportType, JSONScalar,
@@ -147,7 +147,7 @@ export class DataSubjectRequestResolver {
 @Resolver(() => UserType)
 export class UserDataSubjectRequestsResolver {
   @FieldResolver(() => [DataSubjectRequestType_], { description: "The user's data-subject requests, newest first. The user and PRIVACY_OFFICER." })
-  dataSubjectRequests(@Root() user: User, @Ctx() ctx: Context) {
+  dataSubjectRequests(@Root() user: UserRow, @Ctx() ctx: Context) {
     return ctx.services.dataSubjectRequests.listOfSubject(ctx, user.id);
   }
 }

@@ -84,3 +84,10 @@ export class User {
   @Property({ type: 'timestamptz', nullable: true })
   withdrawnAt: Date | null = null;
 }
+
+/**
+ * A user as field resolvers read it: the entity, or a read-only row of a page (src/common/pagination.ts).
+ * Not the class itself: type-graphql turns a root that is not an instance of the parameter's class into one,
+ * and constructing an entity per row cost more than reading it.
+ */
+export type UserRow = Readonly<User>;

@@ -8,7 +8,7 @@ import { ConversationType } from '../conversations/conversation.types';
 import { MissionStatus } from '../missions/mission.entity';
 import { HealthProfileType, MissionType } from '../missions/mission.types';
 import { OrganizationType } from '../organizations/organization.types';
-import { User } from './user.entity';
+import { User, type UserRow } from './user.entity';
 import { UpdateProfileInput, UserConnection, UserFilter, UserType } from './user.types';
 
 @Resolver(() => UserType)
@@ -44,54 +44,54 @@ export class UserResolver {
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'Personal data: the user in full; staff masked (revealPersonalData unmasks); others denied.' })
-  name(@Root() user: User, @Ctx() ctx: Context) {
+  name(@Root() user: UserRow, @Ctx() ctx: Context) {
     return presentPersonal(ctx, 'User', 'nameEnc', user.id, user.nameEnc);
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'Personal data: the user in full; staff masked; others denied.' })
-  email(@Root() user: User, @Ctx() ctx: Context) {
+  email(@Root() user: UserRow, @Ctx() ctx: Context) {
     return presentPersonal(ctx, 'User', 'emailEnc', user.id, user.emailEnc);
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'Personal data: the user in full; staff masked; others denied.' })
-  phone(@Root() user: User, @Ctx() ctx: Context) {
+  phone(@Root() user: UserRow, @Ctx() ctx: Context) {
     return presentPersonal(ctx, 'User', 'phoneEnc', user.id, user.phoneEnc);
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'Department (enterprise users): the user, colleagues and staff.' })
-  department(@Root() user: User, @Ctx() ctx: Context) {
+  department(@Root() user: UserRow, @Ctx() ctx: Context) {
     return presentPersonal(ctx, 'User', 'departmentEnc', user.id, user.departmentEnc);
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'Job title (enterprise users): the user, colleagues and staff.' })
-  jobTitle(@Root() user: User, @Ctx() ctx: Context) {
+  jobTitle(@Root() user: UserRow, @Ctx() ctx: Context) {
     return presentPersonal(ctx, 'User', 'jobTitleEnc', user.id, user.jobTitleEnc);
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'Profile image URL. The user alone.' })
-  profileImageUrl(@Root() user: User, @Ctx() ctx: Context) {
+  profileImageUrl(@Root() user: UserRow, @Ctx() ctx: Context) {
     return presentPersonal(ctx, 'User', 'profileImageUrlEnc', user.id, user.profileImageUrlEnc);
   }
 
   @FieldResolver(() => [String], { description: 'Optional item: interests and preferences. The user alone.' })
-  async interests(@Root() user: User, @Ctx() ctx: Context): Promise<string[]> {
+  async interests(@Root() user: UserRow, @Ctx() ctx: Context): Promise<string[]> {
     const raw = await presentPersonal(ctx, 'User', 'interestsEnc', user.id, user.interestsEnc);
     return raw ? (JSON.parse(raw) as string[]) : [];
   }
 
   @FieldResolver(() => OrganizationType, { nullable: true, description: 'The organization of an enterprise user.' })
-  organization(@Root() user: User, @Ctx() ctx: Context) {
+  organization(@Root() user: UserRow, @Ctx() ctx: Context) {
     return user.organization ? ctx.loaders.organizationById.load(user.organization.id) : null;
   }
 
   @FieldResolver(() => HealthProfileType, { nullable: true, description: 'Sensitive (health). The user alone, and only with HEALTH_DATA consent.' })
-  healthProfile(@Root() user: User, @Ctx() ctx: Context) {
+  healthProfile(@Root() user: UserRow, @Ctx() ctx: Context) {
     return ctx.services.missions.healthProfile(ctx, user.id);
   }
 
   @FieldResolver(() => [MissionType], { description: "The user's healthcare missions, newest first. The user alone." })
   missions(
-    @Root() user: User,
+    @Root() user: UserRow,
     @Arg('status', () => MissionStatus, { nullable: true, description: 'Only missions in this status.' }) status: MissionStatus | null,
     @Ctx() ctx: Context,
   ) {
@@ -99,22 +99,22 @@ export class UserResolver {
   }
 
   @FieldResolver(() => [PurchaseType], { description: "The user's purchases, newest first. The user alone." })
-  purchases(@Root() user: User, @Ctx() ctx: Context) {
+  purchases(@Root() user: UserRow, @Ctx() ctx: Context) {
     return ctx.services.catalog.listPurchases(ctx, user.id);
   }
 
   @FieldResolver(() => [ConversationType], { description: "The user's own conversations with influencer models, latest first." })
-  conversations(@Root() user: User, @Ctx() ctx: Context) {
+  conversations(@Root() user: UserRow, @Ctx() ctx: Context) {
     return ctx.services.conversations.listOwn(ctx, user.id);
   }
 
   @FieldResolver(() => [Consent], { description: 'Current state for every purpose. The user and staff.' })
-  consents(@Root() user: User, @Ctx() ctx: Context) {
+  consents(@Root() user: UserRow, @Ctx() ctx: Context) {
     return ctx.services.consents.currentFor(ctx, user);
   }
 
   @FieldResolver(() => [ConsentEventType], { description: 'Append-only history. The user and PRIVACY_OFFICER.' })
-  consentHistory(@Root() user: User, @Ctx() ctx: Context) {
+  consentHistory(@Root() user: UserRow, @Ctx() ctx: Context) {
     return ctx.loaders.consentEventsByUserId.load(user.id);
   }
 }

@@ -36,7 +36,8 @@ export class UserService {
       if (!isUuid(filter.organizationId)) return emptyPage();
       where.organization = filter.organizationId;
     }
-    return paginate(ctx.em, User, where, first, after);
+    // Read-only rows: the users list is read, never written through (src/common/pagination.ts).
+    return paginate(ctx.em, User, where, first, after, 'createdAt', 'id', { rows: true });
   }
 
   async updateProfile(ctx: Context, input: UpdateProfileInput): Promise<User> {
