@@ -31,6 +31,27 @@ const COLUMNS = 'sequence, id, at, actor_id, actor_role, action, subject_id, fie
 const SELECT = `sequence, id, at, actor_id as "actorId", actor_role as "actorRole", action, subject_id as "subjectId", fields,
   operation, ip_address as "ipAddress", reason, previous_hash as "previousHash", hash`;
 
+interface Head { sequence: number; hash: string; lastAt: Date | null }
+
+/** Another writer moved the head first: the chain trigger refused the entries (23000), or their sequence was taken (23505). */
+const CHAIN_CONFLICTS = new Set(['23000', '23505']);
+
+const headAfter = (entries: AccessLogEntry[]): Head => {
+  const last = entries[entries.length - 1];
+  return { sequence: last.sequence, hash: last.hash, lastAt: last.at };
+};
+
+/** The entries as the rows of a VALUES list; the database's chain trigger checks they extend the head, and moves it. */
+function valuesOf(entries: AccessLogEntry[]): { rows: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const rows = entries.map((e) => {
+    params.push(e.sequence, e.id, e.at, e.actorId, e.actorRole, e.action, e.subjectId, e.fields, e.operation,
+      e.ipAddress, e.reason, e.previousHash, e.hash);
+    return '(?::integer, ?::uuid, ?::timestamptz, ?::uuid, ?::text, ?::text, ?::uuid, ?::text[], ?::text, ?::text, ?::text, ?::text, ?::text)';
+  });
+  return { rows: rows.join(', '), params };
+}
+
 export interface Verification {
   valid: boolean;
   checkedEntries: number;
@@ -41,50 +62,83 @@ export interface Verification {
 export class AccessLogService {
   constructor(private readonly now: () => Date = () => new Date()) {}
 
+  /** The chain's head as this process last wrote or read it: the next standalone append tries to extend it in one statement. */
+  private head: Head | null = null;
+  /** Standalone appends of this process, one after another, so each extends the head the previous one left. */
+  private queue: Promise<unknown> = Promise.resolve();
+
   /**
-   * Appends entries in one transaction (the caller's, when it has one). The
-   * head row lock serialises writers, so sequences are gap-free and each entry
-   * hashes its true predecessor; two statements however many entries.
+   * Appends entries, gap-free, each hashing its true predecessor. In the caller's transaction when it has one:
+   * the head row is locked and read, then the entries inserted. Otherwise in one statement, without a
+   * transaction of its own: the entries extend the head this process last saw, and the statement locks the
+   * head before it inserts; the database's chain trigger refuses them if another process moved the head
+   * meanwhile, and then the locked read-and-insert runs. A staff read costs one round trip instead of four.
    */
   async append(em: EntityManager, inputs: AccessLogInput[]): Promise<AccessLogEntry[]> {
     if (inputs.length === 0) return [];
-    type Exec = <R>(sql: string, params?: unknown[]) => Promise<R[]>;
-    const write = async (exec: Exec): Promise<AccessLogEntry[]> => {
-      const [head] = await exec<{ sequence: number; hash: string; lastAt: Date | null }>(
-        `select h.sequence, h.hash, (select e.at from access_log e where e.sequence = h.sequence) as "lastAt"
-         from access_log_head h where h.id = 1 for update`,
-      );
-      // Under the lock and never before the previous entry, so `at` does not go
-      // backwards along the chain even when servers' clocks disagree.
-      const now = this.now();
-      const at = head.lastAt && new Date(head.lastAt) > now ? new Date(head.lastAt) : now;
-      let previous = head.hash;
-      let sequence = head.sequence;
-      const entries: AccessLogEntry[] = inputs.map((input) => {
-        sequence += 1;
-        const entry: Entry = {
-          sequence, id: randomUUID(), at, actorId: input.actorId, actorRole: input.actorRole, action: input.action,
-          subjectId: input.subjectId, fields: [...(input.fields ?? [])].sort(), operation: input.operation ?? null,
-          ipAddress: input.ipAddress ?? null, reason: input.reason ?? null, previousHash: previous,
-        };
-        previous = entryHash(entry);
-        // Plain rows, not entities: written straight to the table, never through a unit of work.
-        return { ...entry, hash: previous };
-      });
-      const params: unknown[] = [];
-      const rows = entries.map((e) => {
-        params.push(e.sequence, e.id, e.at, e.actorId, e.actorRole, e.action, e.subjectId, e.fields, e.operation,
-          e.ipAddress, e.reason, e.previousHash, e.hash);
-        return '(?, ?, ?, ?, ?, ?, ?, ?::text[], ?, ?, ?, ?, ?)';
-      });
-      // The insert trigger checks each entry extends the head, and moves the head.
-      await exec(`insert into access_log (${COLUMNS}) values ${rows.join(', ')}`, params);
-      return entries;
-    };
-    // Straight on the driver (the caller's transaction, or one of its own): no unit of work to fork and flush.
-    const run = (trx: Knex.Transaction) => write(async (sql, params = []) => (await trx.raw(sql, params as never[])).rows);
+    const knex = em.getConnection().getKnex();
     const current = em.getTransactionContext<Knex.Transaction>();
-    return current ? run(current) : em.getConnection().getKnex().transaction(run);
+    if (current) {
+      // The caller's transaction may still roll back: what it appends is not a head to build on.
+      this.head = null;
+      return this.appendLocked(current, inputs);
+    }
+    const appended = this.queue.then(() => this.appendAlone(knex, inputs));
+    this.queue = appended.catch(() => undefined);
+    return appended;
+  }
+
+  private async appendAlone(knex: Knex, inputs: AccessLogInput[]): Promise<AccessLogEntry[]> {
+    const known = this.head;
+    if (known) {
+      const entries = this.entries(known, inputs);
+      const { rows, params } = valuesOf(entries);
+      try {
+        // The head is locked before any row goes in, as the locked path does: two writers never wait on each other in turn.
+        await knex.raw(`with head as (select 1 from access_log_head where id = 1 for update)
+          insert into access_log (${COLUMNS}) select v.* from head, (values ${rows}) as v`, params as never[]);
+        this.head = headAfter(entries);
+        return entries;
+      } catch (error) {
+        this.head = null;
+        if (!CHAIN_CONFLICTS.has((error as { code?: string }).code ?? '')) throw error;
+      }
+    }
+    const entries = await knex.transaction((trx) => this.appendLocked(trx, inputs));
+    this.head = headAfter(entries);
+    return entries;
+  }
+
+  /** Locks and reads the head, then inserts: two statements in the transaction, however many entries. */
+  private async appendLocked(trx: Knex.Transaction, inputs: AccessLogInput[]): Promise<AccessLogEntry[]> {
+    const { rows: [head] } = await trx.raw<{ rows: Head[] }>(
+      `select h.sequence, h.hash, (select e.at from access_log e where e.sequence = h.sequence) as "lastAt"
+       from access_log_head h where h.id = 1 for update`,
+    );
+    const entries = this.entries(head, inputs);
+    const { rows, params } = valuesOf(entries);
+    await trx.raw(`insert into access_log (${COLUMNS}) values ${rows}`, params as never[]);
+    return entries;
+  }
+
+  /** The entries extending `head`, hashed along the chain. */
+  private entries(head: Head, inputs: AccessLogInput[]): AccessLogEntry[] {
+    // Never before the previous entry, so `at` does not go backwards along the chain even when servers' clocks disagree.
+    const now = this.now();
+    const at = head.lastAt && new Date(head.lastAt) > now ? new Date(head.lastAt) : now;
+    let previous = head.hash;
+    let sequence = head.sequence;
+    return inputs.map((input) => {
+      sequence += 1;
+      const entry: Entry = {
+        sequence, id: randomUUID(), at, actorId: input.actorId, actorRole: input.actorRole, action: input.action,
+        subjectId: input.subjectId, fields: [...(input.fields ?? [])].sort(), operation: input.operation ?? null,
+        ipAddress: input.ipAddress ?? null, reason: input.reason ?? null, previousHash: previous,
+      };
+      previous = entryHash(entry);
+      // Plain rows, not entities: written straight to the table, never through a unit of work.
+      return { ...entry, hash: previous };
+    });
   }
 
   /** Recomputes the chain between two sequences (default: from the retention checkpoint to the head). */

@@ -66,6 +66,17 @@ export class KeyRing {
     return this.loader.load(subjectId);
   }
 
+  /** A subject's key whose wrapped form the caller's own statement read: unwrapped here, and no query of its own. */
+  primeWrapped(row: Pick<SubjectKey, 'subjectId' | 'wrappedKey' | 'keyVersion'>): void {
+    let key: Buffer | null | Error;
+    try {
+      key = this.master.unwrap(row as SubjectKey);
+    } catch (error) {
+      key = error as Error;
+    }
+    this.loader.clear(row.subjectId).prime(row.subjectId, key);
+  }
+
   /** Creates a subject's key in the caller's unit of work. */
   create(subjectId: string): Buffer {
     const key = newDataKey();

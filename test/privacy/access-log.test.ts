@@ -240,6 +240,42 @@ describe('the hash chain', () => {
     }
     expect(await verify()).toMatchObject({ valid: true, firstInvalidSequence: null });
   });
+
+  it('given two writers as two processes are, each extending the head it last saw, then a stale head is refused by the database and retried locked: nothing lost, nothing twice', async () => {
+    // Each service keeps the head it last wrote and appends in one statement on it; the other moves it meanwhile.
+    const [a, b] = [new AccessLogService(), new AccessLogService()];
+    const entry = (reason: string) => ({ actorId: officer.userId, actorRole: Role.PRIVACY_OFFICER, action: AccessAction.EXPORT, subjectId: null, reason });
+    const before = (await head()).sequence;
+    const statements: string[] = [];
+    const knex = server.app.orm.em.getConnection().getKnex();
+    const listen = (query: { sql: string }) => statements.push(query.sql);
+    knex.on('query', listen);
+    try {
+      const written = [
+        ...(await a.append(server.app.orm.em.fork(), [entry('a1')])),
+        ...(await b.append(server.app.orm.em.fork(), [entry('b1'), entry('b2')])),
+        // a's head is two entries behind: its one statement is refused (23000 or 23505), then the locked path appends.
+        ...(await a.append(server.app.orm.em.fork(), [entry('a2')])),
+        // a knows the head now: one statement.
+        ...(await a.append(server.app.orm.em.fork(), [entry('a3')])),
+      ];
+      expect(written.map((e) => [e.reason, e.sequence])).toEqual([['a1', before + 1], ['b1', before + 2], ['b2', before + 3], ['a2', before + 4], ['a3', before + 5]]);
+      const concurrent = await Promise.all(Array.from({ length: 16 }, (_, i) => (i % 2 ? a : b).append(server.app.orm.em.fork(), [entry(`c${i}`), entry(`c${i}+`)])));
+      const sequences = [...written, ...concurrent.flat()].map((e) => e.sequence).sort((x, y) => x - y);
+      expect(sequences).toEqual(Array.from({ length: 5 + 32 }, (_, i) => before + 1 + i));
+      for (const batch of concurrent) expect(batch[1].sequence).toBe(batch[0].sequence + 1);
+    } finally {
+      knex.removeListener('query', listen);
+    }
+    // The refusal happened (the stale one-statement append), and so did the one-statement appends that extend a known head.
+    expect(statements.filter((sql) => sql.startsWith('with head as')).length).toBeGreaterThan(0);
+    expect(statements.filter((sql) => /for update$/.test(sql.trim()) && sql.includes('"lastAt"')).length).toBeGreaterThan(0);
+    const { rows } = await db.query<{ reason: string; n: string }>(
+      "select reason, count(*) as n from access_log where sequence > $1 group by reason having count(*) > 1", [before],
+    );
+    expect(rows).toEqual([]);
+    expect(await verify()).toMatchObject({ valid: true, firstInvalidSequence: null });
+  });
 });
 
 describe('append-only in PostgreSQL', () => {

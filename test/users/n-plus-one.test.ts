@@ -27,6 +27,9 @@ async function countStatements(fn: () => Promise<unknown>): Promise<{ count: num
 describe('no N+1', () => {
   it('given 1, 10 and 100 users, then users { organization { members { id name } } } costs the same number of statements', async () => {
     const admin = await createStaff(server, Role.ADMIN);
+    // A first staff read: the server's access log learns the chain's head, so every measured append is its one statement.
+    const warm = await insertOrganizationWithUsers(server.app.orm, server.app.services, 1);
+    expect((await server.gql(UsersWithMembersDocument, { first: 1, filter: { organizationId: warm.organizationId } }, { token: admin.token })).errors).toBeUndefined();
     const counts: number[] = [];
     for (const size of [1, 10, 100]) {
       const { organizationId, userIds } = await insertOrganizationWithUsers(server.app.orm, server.app.services, size);
@@ -43,7 +46,7 @@ describe('no N+1', () => {
     }
     expect(counts[1]).toBe(counts[0]);
     expect(counts[2]).toBe(counts[0]);
-    // Session, page, count, organizations, members, keys, and the access-log append: a handful, not one per user.
-    expect(counts[0]).toBeLessThanOrEqual(12);
+    // Session, page, organizations, members, keys, and the access-log append: a handful, not one per user.
+    expect(counts[0]).toBeLessThanOrEqual(8);
   });
 });

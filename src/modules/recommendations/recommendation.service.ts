@@ -68,16 +68,12 @@ export class RecommendationService {
     const source = SOURCES[kind];
     // One round trip decides the path, and reads the popular head both paths use (enough rows to fill the list
     // past what a member excludes). The member's own history is read only once personalisation is allowed.
-    const [user, granted, popularHead, history] = await Promise.all([
-      ctx.em.findOneOrFail(User, userId),
-      this.deps.consents.isGranted(ctx.em, userId, ConsentPurpose.PERSONALIZATION),
+    const [member, popularHead, history] = await Promise.all([
+      this.member(ctx, userId),
       this.mostPopular(ctx, source, limit + MAX_EXCLUDED_READ + RANK_MARGIN),
       this.history(ctx, userId),
-      // The wrapped key the interests are opened with (a key, not personal data), fetched meanwhile; a key that
-      // cannot be opened fails only the personalised path, where the interests are read.
-      ctx.keys.get(userId).catch(() => null),
     ]);
-    const personalized = !user.processingSuspended && granted;
+    const personalized = !member.processingSuspended && member.granted;
 
     if (!personalized) {
       const rows = popularHead.slice(0, limit + RANK_MARGIN);
@@ -88,7 +84,7 @@ export class RecommendationService {
 
     // Candidates through indexes: the most popular items (what fills the list when few match) and the
     // items sharing a positive signal, most popular first; never the whole catalogue.
-    const { signals, excluded } = await this.signals(ctx, user, kind, history);
+    const { signals, excluded } = await this.signals(ctx, { id: userId, interestsEnc: member.interestsEnc }, kind, history);
     const positive = [...signals].filter(([, s]) => s.weight > 0).map(([tag]) => tag);
     const [popularRows, matchingRows] = await Promise.all([
       excluded.size > MAX_EXCLUDED_READ ? this.mostPopular(ctx, source, limit + excluded.size + RANK_MARGIN) : popularHead,
@@ -115,6 +111,23 @@ export class RecommendationService {
       return { row, score: round(score), reasons: reasons.length ? reasons.slice(0, 3) : [POPULAR[kind]] };
     }).sort(byScoreThenNewest);
     return { personalized, items: await this.items(ctx, source, ranked.slice(0, limit)), generatedAt: new Date() };
+  }
+
+  /**
+   * What decides the path, in one statement: the member's suspension and PERSONALIZATION consent, and its
+   * interests with the wrapped key they open with (a key, not personal data; it is unwrapped into the request's
+   * key ring, and one that cannot be opened fails only the personalised path, where the interests are read).
+   */
+  private async member(ctx: Context, userId: string): Promise<{ processingSuspended: boolean; granted: boolean; interestsEnc: Buffer | null }> {
+    const [row] = await ctx.em.execute<{ processingSuspended: boolean; granted: boolean; interestsEnc: Buffer | null; wrappedKey: Buffer | null; keyVersion: number }[]>(
+      `select u.processing_suspended as "processingSuspended", ${grantedCondition('u.id', ConsentPurpose.PERSONALIZATION)} as granted,
+         u.interests_enc as "interestsEnc", k.wrapped_key as "wrappedKey", k.key_version as "keyVersion"
+       from users u left join subject_keys k on k.subject_id = u.id where u.id = ?`,
+      [userId],
+    );
+    if (!row) throw notFound('User');
+    ctx.keys.primeWrapped({ subjectId: userId, wrappedKey: row.wrappedKey, keyVersion: row.keyVersion });
+    return row;
   }
 
   /** The most popular items, newest first among equals: the head of the popularity index. */
@@ -175,7 +188,7 @@ export class RecommendationService {
     return { purchased: rows.filter((r) => r.kind === null), feedback: rows.filter((r) => r.kind !== null) };
   }
 
-  private async signals(ctx: Context, user: User, kind: RecommendationKind, { purchased, feedback }: Awaited<ReturnType<RecommendationService['history']>>) {
+  private async signals(ctx: Context, user: Pick<User, 'id' | 'interestsEnc'>, kind: RecommendationKind, { purchased, feedback }: Awaited<ReturnType<RecommendationService['history']>>) {
     const signals = new Map<string, { weight: number; source: SignalSource }>();
     const add = (tag: string, weight: number, source: SignalSource) => {
       const current = signals.get(tag);
@@ -199,7 +212,7 @@ export class RecommendationService {
     if (kind === RecommendationKind.MISSION && (await this.deps.consents.isGranted(ctx.em, user.id, ConsentPurpose.HEALTH_DATA))) {
       const profile = await this.deps.missions.healthProfile(ctx, user.id);
       for (const goal of profile?.goals ?? []) for (const word of words(goal)) add(word, 1, 'goal');
-      const started = await ctx.em.find(Mission, { user, status: { $in: ['ACTIVE', 'PAUSED'] as never } });
+      const started = await ctx.em.find(Mission, { user: user.id, status: { $in: ['ACTIVE', 'PAUSED'] as never } });
       for (const m of started) excluded.add(m.template.id);
     }
     return { signals, excluded };
