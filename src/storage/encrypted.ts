@@ -28,42 +28,61 @@ const RANGE_SEGMENTS = 128;
 const PARALLEL_RANGES = 4;
 
 /**
- * The whole decrypted object in one buffer (a model artifact on a cold start): the first range
- * tells the object's size and holds the header, the rest are read a few at once, and every range
- * is opened as its bytes arrive (src/privacy/stream-cipher.ts, SealedObjectReader).
+ * The whole decrypted object in one buffer (a model artifact on a cold start): every range is opened as its
+ * bytes arrive (src/privacy/stream-cipher.ts, SealedObjectReader), a few read at once. The stored size, when the
+ * caller knows it (a model version records it), lets every range be asked for at once; otherwise the first
+ * range tells it. The key may still be on its way (looked up meanwhile): bytes wait for it in the stream.
  */
-export async function getDecrypted(storage: Storage, objectKey: string, dataKey: Buffer): Promise<Buffer> {
+export async function getDecrypted(storage: Storage, objectKey: string, dataKey: Buffer | Promise<Buffer>, storedSize?: number): Promise<Buffer> {
   const rangeEnd = (from: number, total: number) => Math.min(total, SealedObjectReader.offsetOf(from + RANGE_SEGMENTS));
-  const first = await storage.range(objectKey, 0, SealedObjectReader.offsetOf(RANGE_SEGMENTS) - 1);
-  const reader = new SealedObjectReader(dataKey, aadOf(objectKey), first.total);
-  const bodies: Readable[] = [first.body];
-  let headerRead!: () => void;
-  const header = new Promise<void>((resolve) => { headerRead = resolve; });
-  const consume = async (body: Readable, from: number) => {
-    const start = from === 0 ? 0 : SealedObjectReader.offsetOf(from);
-    const sink = reader.range(start, rangeEnd(from, first.total));
-    for await (const chunk of body) {
-      sink.push(chunk as Buffer);
-      if (reader.headerRead) headerRead();
-    }
-    sink.end();
-  };
-  let next = RANGE_SEGMENTS;
-  const more = async () => {
-    while (next < reader.segments) {
-      const from = next;
-      next += RANGE_SEGMENTS;
-      const { body } = await storage.range(objectKey, SealedObjectReader.offsetOf(from), rangeEnd(from, first.total) - 1);
-      bodies.push(body);
-      await header;
-      await consume(body, from);
-    }
+  const bodies: Readable[] = [];
+  let failed = false;
+  const ask = (from: number, total: number) => {
+    const answer = storage.range(objectKey, from === 0 ? 0 : SealedObjectReader.offsetOf(from), rangeEnd(from, total) - 1).then((range) => {
+      // A range that answers after the read failed is not read: its body is closed at once.
+      if (failed) range.body.destroy();
+      else bodies.push(range.body);
+      return range;
+    });
+    answer.catch(() => undefined); // awaited where it is read; a read that failed first leaves it unread
+    return answer;
   };
   try {
+    const firstAsked = ask(0, storedSize ?? SealedObjectReader.offsetOf(RANGE_SEGMENTS));
+    const total = storedSize ?? (await firstAsked).total;
+    // Segment i exists while it starts before the end; each range is RANGE_SEGMENTS of them.
+    const ranges: number[] = [];
+    for (let from = RANGE_SEGMENTS; SealedObjectReader.offsetOf(from) < total; from += RANGE_SEGMENTS) ranges.push(from);
+    // Asked for now, read in turn: the first range holds the header every other one needs.
+    const asked = new Map(ranges.slice(0, PARALLEL_RANGES - 1).map((from) => [from, ask(from, total)]));
+    const reader = new SealedObjectReader(await dataKey, aadOf(objectKey), total);
+    const first = await firstAsked;
+    if (first.total !== total) throw new Error(`${objectKey} is ${first.total} bytes, not the ${total} recorded`);
+    let headerRead!: () => void;
+    const header = new Promise<void>((resolve) => { headerRead = resolve; });
+    const consume = async (body: Readable, from: number) => {
+      const sink = reader.range(from === 0 ? 0 : SealedObjectReader.offsetOf(from), rangeEnd(from, total));
+      for await (const chunk of body) {
+        sink.push(chunk as Buffer);
+        if (reader.headerRead) headerRead();
+      }
+      sink.end();
+    };
+    let next = 0;
+    const more = async () => {
+      while (next < ranges.length) {
+        const from = ranges[next];
+        next += 1;
+        const { body } = await (asked.get(from) ?? ask(from, total));
+        await header;
+        await consume(body, from);
+      }
+    };
     await Promise.all([consume(first.body, 0), ...Array.from({ length: PARALLEL_RANGES - 1 }, more)]);
+    return reader.result();
   } catch (error) {
+    failed = true;
     for (const body of bodies) body.destroy();
     throw error;
   }
-  return reader.result();
 }

@@ -12,7 +12,6 @@ import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { prepareDatabase } from '../../src/app';
 import { type Config, loadConfig } from '../../src/config';
-import { startLocalS3 } from '../../src/storage/local-s3';
 
 export interface Bench {
   name: string;
@@ -43,7 +42,7 @@ export async function openBench(name: string, s3Port: number, extraEnv: Record<s
   await redis.flushdb();
   redis.disconnect();
   const directory = join(os.tmpdir(), `aimex-bench-${name}-s3-${process.pid}`);
-  const s3 = await startLocalS3({ port: s3Port, directory });
+  const s3 = await startS3Server(s3Port, directory);
   const db = new Client({ connectionString: config.databaseUrl });
   await db.connect();
   return {
@@ -52,6 +51,23 @@ export async function openBench(name: string, s3Port: number, extraEnv: Record<s
       await db.end();
       await s3.close();
       rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The local S3-compatible server in a process of its own (test/bench/s3-server.ts). */
+export async function startS3Server(port: number, directory: string): Promise<{ close(): Promise<void> }> {
+  const child = fork(join(__dirname, 's3-server.ts'), [String(port), directory], { execArgv: ['-r', '@swc-node/register'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`the S3 server exited with code ${code}`)));
+  });
+  return {
+    async close() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((done) => child.once('exit', () => done()));
+      child.kill('SIGTERM');
+      await exited;
     },
   };
 }

@@ -10,7 +10,6 @@
 // S3-compatible server on port 4576, in a child process (as a real S3 is elsewhere: its work is
 // not the validation's).
 import 'reflect-metadata';
-import { fork } from 'node:child_process';
 import { createReadStream, createWriteStream, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import os from 'node:os';
@@ -22,8 +21,8 @@ import { createApp, prepareDatabase } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { emptySummary, parseDataset } from '../../src/modules/datasets/dataset-parsers';
 import { redactRecord } from '../../src/modules/datasets/dataset-validation';
-import { startLocalS3 } from '../../src/storage/local-s3';
 import { signUpInput, uniqueEmail } from '../factories/accounts';
+import { startS3Server } from './scenario-kit';
 
 const MIB = Number(process.env.BENCH_VALIDATION_MIB || 45);
 const GOAL = 0.7;
@@ -91,12 +90,7 @@ export async function runValidationBench(): Promise<number> {
   const redis = new Redis(config.redisUrl);
   await redis.flushdb();
   redis.disconnect();
-  const s3Child = fork(__filename, ['--s3', s3Directory], { execArgv: ['-r', '@swc-node/register'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  await new Promise<void>((resolve, reject) => {
-    s3Child.once('message', () => resolve());
-    s3Child.once('exit', (code) => reject(new Error(`the S3 server exited with ${code}`)));
-  });
-  const s3 = { close: async () => { const exited = once(s3Child, 'exit'); s3Child.kill('SIGTERM'); await exited; } };
+  const s3 = await startS3Server(S3_PORT, s3Directory);
   const app = await createApp(config, { s3Endpoint: config.s3.endpoint! });
   await app.http.listen({ host: '127.0.0.1', port: 0 });
   const address = app.http.server.address();
@@ -170,12 +164,7 @@ export async function runValidationBench(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-if (require.main === module && process.argv.includes('--s3')) {
-  void startLocalS3({ port: S3_PORT, directory: process.argv[process.argv.indexOf('--s3') + 1] }).then((server) => {
-    process.send!('ready');
-    process.once('SIGTERM', () => void server.close().then(() => process.exit(0)));
-  });
-} else if (require.main === module) {
+if (require.main === module) {
   runValidationBench().then((code) => process.exit(code), (error) => {
     console.error(error);
     process.exit(1);

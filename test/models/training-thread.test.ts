@@ -2,8 +2,9 @@
 // computes, a cancel terminates the thread (the computation stops, it does not
 // just go unrecorded), and a thread that dies fails the attempt for BullMQ to
 // retry, which then makes exactly one version.
+import { readdirSync, readFileSync } from 'node:fs';
 import { startWorker } from '../../jobs/worker';
-import { TrainerPool } from '../../src/modules/models/trainer-pool';
+import { TRAINER_NICE, TrainerPool } from '../../src/modules/models/trainer-pool';
 import { runTraining } from '../../src/modules/models/training';
 import {
   CancelTrainingJobDocument, CreateDatasetDocument, CreateModelDocument, DatasetByIdDocument, ModelByIdDocument, TrainingJobByIdDocument, TrainModelDocument,
@@ -76,10 +77,25 @@ async function sampled(jobId: string, running: Promise<unknown>): Promise<number
   return seen;
 }
 
+/** The nice value of each thread of this process (Linux: /proc/self/task/<tid>/stat, field 19). */
+function threadNiceness(): Map<number, number> {
+  const niceness = new Map<number, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    niceness.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+  }
+  return niceness;
+}
+
 describe('LOCAL training in the trainer thread', () => {
   it('given a training, then its progress moves through several values while the thread computes, never back, and ends at 1', async () => {
     const { jobId, modelId } = await queuedJob(2);
+    const before = threadNiceness();
     const running = runTraining(server.app.orm, server.app.storage, server.app.log, jobId, { trainer: pool });
+    // The trainer thread, and it alone, yields the CPU to the rest of the worker.
+    const during = await until(async () => (pool.threads > 0 && [...threadNiceness().values()].includes(TRAINER_NICE) ? threadNiceness() : null), 'the trainer thread', 1200);
+    expect(during.get(process.pid)).toBe(0);
+    expect([...during].filter(([tid, nice]) => nice !== 0 && !before.has(tid)).map(([, nice]) => nice)).toEqual([TRAINER_NICE]);
     const seen = await sampled(jobId, running);
     expect(await running).toBe('SUCCEEDED');
     for (let i = 1; i < seen.length; i += 1) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1]);

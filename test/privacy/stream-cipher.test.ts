@@ -33,6 +33,10 @@ describe('reading an encrypted object whole, in ranges', () => {
       expect(whole.length).toBe(size);
       expect(whole.equals(body)).toBe(true);
       expect((await streamed(objectKey, key)).equals(body)).toBe(true);
+      // With the stored size known (every range asked for at once) and the key arriving later: the same bytes.
+      const stored = (await storage.size(objectKey))!;
+      const later = new Promise<Buffer>((resolve) => setTimeout(() => resolve(key), 20));
+      expect((await getDecrypted(storage, objectKey, later, stored)).equals(body)).toBe(true);
     },
     60_000,
   );
@@ -67,6 +71,16 @@ describe('reading an encrypted object whole, in ranges', () => {
       await storage.put(moved, await storage.getBuffer(original));
       await expect(getDecrypted(storage, moved, key)).rejects.toBeInstanceOf(StreamCipherError);
       expect((await getDecrypted(storage, original, key)).equals(body)).toBe(true);
+    }, 60_000);
+
+    it('given a stored size that is not the object\'s, or a key lookup that fails, then an error and no plaintext', async () => {
+      const objectKey = name('sized');
+      await putEncrypted(storage, objectKey, key, body);
+      const stored = (await storage.size(objectKey))!;
+      await expect(getDecrypted(storage, objectKey, key, stored - 1)).rejects.toThrow(`is ${stored} bytes, not the ${stored - 1} recorded`);
+      await expect(getDecrypted(storage, objectKey, key, stored + SEALED)).rejects.toThrow(`is ${stored} bytes, not the ${stored + SEALED} recorded`);
+      await expect(getDecrypted(storage, objectKey, Promise.reject(new Error('no key')), stored)).rejects.toThrow('no key');
+      expect((await getDecrypted(storage, objectKey, key, stored)).equals(body)).toBe(true);
     }, 60_000);
   });
 });

@@ -47,8 +47,11 @@ async function people(count: number): Promise<{ organizationId: string; userIds:
 /** `perPerson` missions started in the month by each of `count` people. */
 async function missionsIn(month: string, count: number, perPerson: number): Promise<void> {
   const { userIds } = await people(count);
+  // At the application's precision (milliseconds, as every key a page is ordered by is written): a microsecond
+  // now() would sort this template differently from the cursor its page hands out, and other files' walks of
+  // missionTemplates would meet it twice.
   const [template] = await sql(`insert into mission_templates (id, title, description, category, target_value, unit, duration_days, created_at)
-    values (gen_random_uuid(), '걷기', '매일 걷기', 'STEPS', 8000, 'steps', 7, now()) returning id`);
+    values (gen_random_uuid(), '걷기', '매일 걷기', 'STEPS', 8000, 'steps', 7, date_trunc('milliseconds', now())) returning id`);
   for (const id of userIds) {
     for (let i = 0; i < perPerson; i += 1) {
       await sql(`insert into missions (id, user_id, template_id, status, start_date, end_date, created_at)

@@ -24,11 +24,26 @@ export async function writeArtifact(em: EntityManager, storage: Storage, keys: O
   return (await storage.size(objectKey)) ?? 0;
 }
 
-/** The artifact's bytes, decrypted (artifacts written before encryption have no key and are read as they are). */
-export async function readArtifact(em: EntityManager, storage: Storage, keys: ObjectKeys, version: { artifactKey: string; trainingJobId: string }): Promise<Buffer> {
-  const key = await keys.find(em, ObjectKeyOwner.MODEL_ARTIFACT, version.trainingJobId);
+/**
+ * The artifact's bytes, decrypted (artifacts written before encryption have no key and are read as they are).
+ * With the stored size the version records, its ranges are read while its key is looked up.
+ */
+export async function readArtifact(em: EntityManager, storage: Storage, keys: ObjectKeys, version: { artifactKey: string; trainingJobId: string; artifactSizeBytes?: number | null }): Promise<Buffer> {
+  const lookup = keys.find(em, ObjectKeyOwner.MODEL_ARTIFACT, version.trainingJobId);
+  if (version.artifactSizeBytes) {
+    const found = lookup.then((key) => key ?? Promise.reject(new NoKey()));
+    try {
+      return await getDecrypted(storage, version.artifactKey, found, version.artifactSizeBytes);
+    } catch (error) {
+      if (!(error instanceof NoKey)) throw error;
+    }
+  }
+  const key = await lookup;
   if (key) return getDecrypted(storage, version.artifactKey, key);
   const stored = await storage.getBuffer(version.artifactKey);
   if (isEncryptedObject(stored)) throw new Error('The artifact is encrypted but its key is missing');
   return stored;
 }
+
+/** The artifact has no key of its own: written before encryption. */
+class NoKey extends Error {}

@@ -54,6 +54,9 @@ export interface ThreadTraining {
   signal: AbortSignal;
 }
 
+/** How much lower the trainer thread's priority is than the worker's (nice(2): 0 to 19). */
+export const TRAINER_NICE = 10;
+
 /**
  * The worker process's trainer threads (piscina): the LOCAL trainer runs off the
  * worker's event loop, so other jobs, the outbox relay and BullMQ's lock renewal
@@ -71,6 +74,10 @@ export class TrainerPool {
     idleTimeout: 0,
     // The task awaits messages on its port: the thread's event loop must run during it.
     atomics: 'disabled',
+    // The trainer thread alone runs at a lower CPU priority (on Linux nice is per thread; piscina sets it
+    // through @napi-rs/nice): on a busy machine the worker's other jobs, the outbox relay and BullMQ's lock
+    // renewal run first, and the training takes what is left.
+    niceIncrement: TRAINER_NICE,
   });
 
   /** Live trainer threads (tests: a cancelled training leaves none). */
