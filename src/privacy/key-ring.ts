@@ -17,7 +17,7 @@ export class MasterKeys {
     return seal(this.config.masterKey.key, dataKey, wrapAad(subjectId));
   }
 
-  unwrap(row: SubjectKey): Buffer | null {
+  unwrap(row: Pick<SubjectKey, 'subjectId' | 'wrappedKey' | 'keyVersion'>): Buffer | null {
     if (!row.wrappedKey) return null;
     return this.unwrapWith(wrapAad(row.subjectId), row.wrappedKey, row.keyVersion);
   }
@@ -70,7 +70,7 @@ export class KeyRing {
   primeWrapped(row: Pick<SubjectKey, 'subjectId' | 'wrappedKey' | 'keyVersion'>): void {
     let key: Buffer | null | Error;
     try {
-      key = this.master.unwrap(row as SubjectKey);
+      key = this.master.unwrap(row);
     } catch (error) {
       key = error as Error;
     }

@@ -132,6 +132,34 @@ describe('recommendations', () => {
     expect(without.data!.recommendations.items.flatMap((i) => i.reasons).join(' ')).not.toMatch(/건강 목표/);
   });
 
+  // The member's data key comes in the statement that decides the path (KeyRing.primeWrapped): one that cannot
+  // be opened fails only the personalised path, where the interests are read; a destroyed one reads as no interests.
+  it('given a member whose data key cannot be opened, then popularity still answers without consent, and personalisation fails without data', async () => {
+    const member = await signUpMember(server);
+    await server.gql(UpdateProfileDocument, { input: { interests: [`trail-${marker}`] } }, { token: member.token });
+    await server.app.orm.em.fork().execute("update subject_keys set wrapped_key = decode(repeat('00', 60), 'hex') where subject_id = ?", [member.userId]);
+    const popular = await server.gql(RecommendationsDocument, { kind: 'PRODUCT' }, { token: member.token });
+    expect(popular.errors).toBeUndefined();
+    expect(popular.data!.recommendations.personalized).toBe(false);
+    expect(popular.data!.recommendations.items.length).toBeGreaterThan(0);
+    await server.gql(UpdateConsentsDocument, { consents: [{ purpose: 'PERSONALIZATION', granted: true }] }, { token: member.token });
+    const personal = await server.gql(RecommendationsDocument, { kind: 'PRODUCT' }, { token: member.token });
+    expect(personal.data).toBeNull();
+    expect(personal.errors!.map((e) => e.extensions?.code)).toEqual(['INTERNAL_SERVER_ERROR']);
+    expect(JSON.stringify(personal)).not.toContain(`trail-${marker}`);
+  });
+
+  it('given a member whose data key was destroyed, then personalised recommendations without interests', async () => {
+    const member = await signUpMember(server);
+    await server.gql(UpdateConsentsDocument, { consents: [{ purpose: 'PERSONALIZATION', granted: true }] }, { token: member.token });
+    await server.gql(UpdateProfileDocument, { input: { interests: [`trail-${marker}`] } }, { token: member.token });
+    await server.app.orm.em.fork().execute('update subject_keys set wrapped_key = null, destroyed_at = now() where subject_id = ?', [member.userId]);
+    const result = await server.gql(RecommendationsDocument, { kind: 'PRODUCT', limit: 50 }, { token: member.token });
+    expect(result.errors).toBeUndefined();
+    expect(result.data!.recommendations.personalized).toBe(true);
+    expect(result.data!.recommendations.items.flatMap((i) => i.reasons).join(' ')).not.toContain(`trail-${marker}`);
+  });
+
   it('given processing suspended, then not personalized', async () => {
     const member = await signUpMember(server);
     await server.gql(UpdateConsentsDocument, { consents: [{ purpose: 'PERSONALIZATION', granted: true }] }, { token: member.token });

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { getNamedType, isIntrospectionType, isObjectType, isUnionType, type GraphQLNamedType } from 'graphql';
-import { RULE_TREE } from '../../src/auth/permissions';
+import { RULE_TREE, ruleOf as servedRuleOf } from '../../src/auth/permissions';
 import { carrier, decisionNow, partOfResource, POLICIES, POLICY_RULES, referenceData } from '../../src/auth/policy';
 import { ApiScope, Role } from '../../src/auth/roles';
 import type { Viewer } from '../../src/context';
@@ -79,13 +79,8 @@ const SUBJECT_ONLY = ['Conversation', 'ChatMessage', 'Mission', 'MissionCheckIn'
 
 type AnyRule = { resolve: (parent: unknown, args: unknown, ctx: unknown, info: unknown, options: unknown) => Promise<unknown> };
 
-function ruleOf(typeName: string, fieldName: string): AnyRule | undefined {
-  const entry = (RULE_TREE as Record<string, unknown>)[typeName];
-  if (!entry) return undefined;
-  if (typeof (entry as AnyRule).resolve === 'function') return entry as AnyRule;
-  const map = entry as Record<string, AnyRule>;
-  return map[fieldName] ?? map['*'];
-}
+/** The rule the served schema applies (src/auth/permissions.ts). */
+const ruleOf = (typeName: string, fieldName: string) => servedRuleOf(typeName, fieldName) as AnyRule | undefined;
 
 const OPEN_KINDS = new Set<unknown>([carrier, partOfResource, referenceData]);
 
