@@ -41,8 +41,12 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
       return `created ${user.role} ${user.id}`;
     }
     if (command === 'rotate-blind-index') {
-      const count = await new EmailIndex(config).rotate(orm.em.fork(), master);
-      return `re-indexed ${count} emails under the current BLIND_INDEX_KEY`;
+      const { changed, unreadable } = await new EmailIndex(config).rotate(orm.em.fork(), master);
+      const done = `re-indexed ${changed} emails under the current BLIND_INDEX_KEY`;
+      if (unreadable.length > 0) {
+        throw new AppError('INTERNAL_SERVER_ERROR', `${done}; ${unreadable.length} accounts kept their old index because their data key cannot be opened: ${unreadable.join(', ')}`);
+      }
+      return done;
     }
     if (command === 'rotate-master-key') {
       const count = await rotateMasterKey(orm.em.fork(), master);

@@ -26,18 +26,27 @@ export class EmailIndex {
   /**
    * Recomputes every index under the current key from the decrypted email, in
    * batches (keyset over id); shredded accounts have no readable email and keep
-   * no index. Safe to stop and run again.
+   * no index. Safe to stop and run again. An account whose data key cannot be
+   * opened keeps its old index and is reported, so one damaged key does not
+   * hold every account after it on the previous key.
    */
-  async rotate(em: EntityManager, master: MasterKeys, batchSize = 500): Promise<number> {
+  async rotate(em: EntityManager, master: MasterKeys, batchSize = 500): Promise<{ changed: number; unreadable: string[] }> {
     let changed = 0;
+    const unreadable: string[] = [];
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
       const fork = em.fork();
       const users = await fork.find(User, { id: { $gt: after }, emailEnc: { $ne: null } }, { orderBy: { id: 'asc' }, limit: batchSize });
-      if (users.length === 0) return changed;
+      if (users.length === 0) return { changed, unreadable };
       const keys = new KeyRing(fork, master);
       for (const user of users) {
-        const email = openPersonal(await keys.get(user.id), 'User', 'emailEnc', user.id, user.emailEnc);
+        let email: string | null;
+        try {
+          email = openPersonal(await keys.get(user.id), 'User', 'emailEnc', user.id, user.emailEnc);
+        } catch {
+          unreadable.push(user.id);
+          continue;
+        }
         const index = email ? this.current(email) : null;
         if (index !== user.emailIndex) {
           user.emailIndex = index;

@@ -137,16 +137,23 @@ describe('recommendations', () => {
   it('given a member whose data key cannot be opened, then popularity still answers without consent, and personalisation fails without data', async () => {
     const member = await signUpMember(server);
     await server.gql(UpdateProfileDocument, { input: { interests: [`trail-${marker}`] } }, { token: member.token });
-    await server.app.orm.em.fork().execute("update subject_keys set wrapped_key = decode(repeat('00', 60), 'hex') where subject_id = ?", [member.userId]);
-    const popular = await server.gql(RecommendationsDocument, { kind: 'PRODUCT' }, { token: member.token });
-    expect(popular.errors).toBeUndefined();
-    expect(popular.data!.recommendations.personalized).toBe(false);
-    expect(popular.data!.recommendations.items.length).toBeGreaterThan(0);
-    await server.gql(UpdateConsentsDocument, { consents: [{ purpose: 'PERSONALIZATION', granted: true }] }, { token: member.token });
-    const personal = await server.gql(RecommendationsDocument, { kind: 'PRODUCT' }, { token: member.token });
-    expect(personal.data).toBeNull();
-    expect(personal.errors!.map((e) => e.extensions?.code)).toEqual(['INTERNAL_SERVER_ERROR']);
-    expect(JSON.stringify(personal)).not.toContain(`trail-${marker}`);
+    // The database is shared by every test file: the damaged key is put back, or other files' walks over all users would meet it.
+    const em = server.app.orm.em.fork();
+    const [{ wrapped_key: original }] = await em.execute<{ wrapped_key: Buffer }[]>('select wrapped_key from subject_keys where subject_id = ?', [member.userId]);
+    await em.execute("update subject_keys set wrapped_key = decode(repeat('00', 60), 'hex') where subject_id = ?", [member.userId]);
+    try {
+      const popular = await server.gql(RecommendationsDocument, { kind: 'PRODUCT' }, { token: member.token });
+      expect(popular.errors).toBeUndefined();
+      expect(popular.data!.recommendations.personalized).toBe(false);
+      expect(popular.data!.recommendations.items.length).toBeGreaterThan(0);
+      await server.gql(UpdateConsentsDocument, { consents: [{ purpose: 'PERSONALIZATION', granted: true }] }, { token: member.token });
+      const personal = await server.gql(RecommendationsDocument, { kind: 'PRODUCT' }, { token: member.token });
+      expect(personal.data).toBeNull();
+      expect(personal.errors!.map((e) => e.extensions?.code)).toEqual(['INTERNAL_SERVER_ERROR']);
+      expect(JSON.stringify(personal)).not.toContain(`trail-${marker}`);
+    } finally {
+      await em.execute('update subject_keys set wrapped_key = ? where subject_id = ?', [original, member.userId]);
+    }
   });
 
   it('given a member whose data key was destroyed, then personalised recommendations without interests', async () => {

@@ -55,4 +55,23 @@ describe('blind index rotation', () => {
     }
     expect(await indexOf(before, member.userId)).toBe(blindIndex(Buffer.from(oldKey, 'base64'), member.email));
   });
+
+  it('given an account whose data key cannot be opened, then rotate-blind-index re-indexes the others, keeps its old index and names it', async () => {
+    const damaged = await signUpMember(before);
+    const healthy = await signUpMember(before);
+    const em = before.app.orm.em.fork();
+    const [{ wrapped_key: original }] = await em.execute<{ wrapped_key: Buffer }[]>('select wrapped_key from subject_keys where subject_id = ?', [damaged.userId]);
+    const oldIndex = await indexOf(before, damaged.userId);
+    await em.execute("update subject_keys set wrapped_key = decode(repeat('00', 60), 'hex') where subject_id = ?", [damaged.userId]);
+    try {
+      await expect(runCli(['rotate-blind-index'], { ...process.env, BLIND_INDEX_KEY: newKey, BLIND_INDEX_KEY_PREVIOUS: oldKey }))
+        .rejects.toThrow(new RegExp(`^re-indexed [1-9]\\d* emails under the current BLIND_INDEX_KEY; 1 accounts kept their old index because their data key cannot be opened: ${damaged.userId}$`));
+      expect(await indexOf(before, damaged.userId)).toBe(oldIndex);
+      expect(await indexOf(before, healthy.userId)).toBe(blindIndex(Buffer.from(newKey, 'base64'), healthy.email));
+    } finally {
+      await em.execute('update subject_keys set wrapped_key = ? where subject_id = ?', [original, damaged.userId]);
+      await runCli(['rotate-blind-index'], { ...process.env, BLIND_INDEX_KEY: oldKey });
+    }
+    expect(await indexOf(before, healthy.userId)).toBe(blindIndex(Buffer.from(oldKey, 'base64'), healthy.email));
+  });
 });
