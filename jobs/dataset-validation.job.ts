@@ -8,11 +8,11 @@ import { QUEUES } from './queues';
 export const datasetValidationJob: JobDefinition<typeof QUEUES.datasetValidation> = {
   queue: QUEUES.datasetValidation,
   concurrency: 2,
-  async process({ orm, storage, keys }, job) {
+  async process({ orm, storage, keys, redactor }, job) {
     const { datasetId } = job.data;
     const dataset = await orm.em.fork().findOne(Dataset, datasetId);
     if (!dataset || dataset.status !== DatasetStatus.VALIDATING) return { status: dataset?.status ?? null };
-    return { status: await validateDataset(orm, storage, keys, datasetId).finally(() => publishDatasetUpdated(datasetId)) };
+    return { status: await validateDataset(orm, storage, keys, redactor, datasetId).finally(() => publishDatasetUpdated(datasetId)) };
   },
   // Out of retries: the dataset must not stay VALIDATING for ever.
   async onFinalFailure({ orm, storage, keys }, job) {

@@ -3,6 +3,7 @@ import type { ConnectionOptions, Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../src/config';
 import type { JobPayloads } from '../src/db/outbox';
+import type { RedactionPool } from '../src/modules/datasets/redaction-pool';
 import type { TrainerPool } from '../src/modules/models/trainer-pool';
 import type { ObjectKeys } from '../src/privacy/object-keys';
 import type { Services } from '../src/services';
@@ -16,6 +17,7 @@ export interface JobDeps {
   keys: ObjectKeys;
   log: Logger;
   trainer: TrainerPool;
+  redactor: RedactionPool;
   services: Services;
   connection: ConnectionOptions;
   /** Set when the worker closes: final-failure handlers stop retrying (the reconciler takes over). */

@@ -11,6 +11,7 @@ import { openOrm } from '../src/db/orm';
 import type { JobPayloads } from '../src/db/outbox';
 import { createLogger } from '../src/logging/logger';
 import { KnownFailure, storableError } from '../src/logging/safe-error';
+import { RedactionPool } from '../src/modules/datasets/redaction-pool';
 import { TrainerPool } from '../src/modules/models/trainer-pool';
 import { MasterKeys } from '../src/privacy/key-ring';
 import { ObjectKeys } from '../src/privacy/object-keys';
@@ -49,9 +50,10 @@ export async function startWorker(config: Readonly<Config>, options: { orm?: Mik
   redis.on('error', () => undefined);
   const services = createServices({ config, orm, redis, storage, log });
   const trainer = new TrainerPool();
+  const redactor = new RedactionPool(datasetValidationJob.concurrency);
   // Final-failure handlers retry until the database answers, and stop when the worker closes (the reconciler takes over).
   const closing = { stopped: false };
-  const deps: JobDeps = { config, orm, storage, keys: new ObjectKeys(new MasterKeys(config)), log, trainer, services, connection, closing };
+  const deps: JobDeps = { config, orm, storage, keys: new ObjectKeys(new MasterKeys(config)), log, trainer, redactor, services, connection, closing };
 
   /**
    * Every processor runs through this: a failure is logged here (the logger
@@ -130,6 +132,7 @@ export async function startWorker(config: Readonly<Config>, options: { orm?: Mik
       await relay.stop();
       await Promise.all(workers.map((w) => w.close()));
       await trainer.destroy();
+      await redactor.destroy();
       if (!options.storage) storage.destroy();
       redis.disconnect();
       await releasePublisher();

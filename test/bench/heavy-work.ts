@@ -4,12 +4,15 @@
 import { recommendationsBench } from './recommendations';
 import { trainingBench } from './training';
 import { usersListBench } from './users-list';
+import { validationBench } from './validation';
 
 export const HEAVY_WORK: Record<string, () => Promise<boolean>> = {
   // LOCAL training in the trainer thread (cancel, progress, validation beside it, peak RSS) and the model in the API (memory, cold answer).
   training: trainingBench,
   recommendations: recommendationsBench,
   users: usersListBench,
+  // A 45 MiB CSV with personal data through validation against its parser alone; the worker's memory over three sizes.
+  validation: validationBench,
 };
 
 /** Runs the selected scenarios one after the other; 0 when every goal was met. */

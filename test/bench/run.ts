@@ -5,8 +5,7 @@
 //
 // Settings (environment): BENCH_SECONDS (8), BENCH_WARMUP_SECONDS (2),
 // BENCH_CONNECTIONS (10), BENCH_SCENARIOS (processors,me,user: which, in that order;
-// validation: the dataset validation scenario of validation.ts, alone;
-// training, recommendations, users: the heavy-work scenarios of heavy-work.ts, after these;
+// training, recommendations, users, validation: the heavy-work scenarios of heavy-work.ts, after these;
 // privacy: data-subject export, erasure and the purge of privacy.ts, last),
 // BENCH_CPU_PROF=<dir> (runs both children with --cpu-prof into <dir>; the
 // file names carry the pids printed at start).
@@ -30,7 +29,6 @@ import { EmailIndex } from '../../src/privacy/email-index';
 import { MasterKeys } from '../../src/privacy/key-ring';
 import { startLocalS3 } from '../../src/storage/local-s3';
 import { PASSWORD, signUpInput, uniqueEmail } from '../factories/accounts';
-import { runValidationBench } from './validation';
 import { HEAVY_WORK, runHeavyWork } from './heavy-work';
 import { runPrivacyBench } from './privacy';
 
@@ -191,8 +189,6 @@ const perRequest = (run: Run, pick: (usage: ProcessUsage) => number) =>
   run.usage && run.result['2xx'] > 0 ? fixed(pick(run.usage) / run.result['2xx'], 2) : '-';
 
 async function main(): Promise<number> {
-  // Dataset validation throughput has its own setup and baseline (test/bench/validation.ts).
-  if (only.includes('validation')) return runValidationBench();
   if (!['processors', 'me', 'user'].some((key) => only.includes(key))) return 0;
   console.log(`AIMEX bench: ${seconds} s per run after ${warmupSeconds} s warm-up (and a first ${warmupSeconds} s warm-up pass over every scenario), ${connections} connections, one server at a time`);
   console.log(`machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), node ${process.version}, ${os.platform()} ${os.release()}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);

@@ -1,45 +1,27 @@
-// Dataset validation throughput: BENCH_SCENARIOS=validation npm run bench (or run this file).
-// A BENCH_VALIDATION_MIB (45) MiB CSV full of personal data is uploaded through the pre-signed
-// URL; measured is completeDatasetUpload -> READY over HTTP with a real worker: the outbox relay,
-// the copy to the server-side name, the streamed parse + redaction, the encrypted redacted copy,
-// the sealed preview and the delete of the original. Beside it, in the same run, the baseline
-// streams the same file from disk through the same parser and regexes, without storage. Goal:
-// at least 0.7x the baseline's MB/s. Memory: the process's peak RSS growth during validation of
-// the full file and of a fifth of it (flat in file size: the two should be close).
-// Uses its own database aimex_bench_validation (dropped and recreated), Redis db 9 and an
-// S3-compatible server on port 4576, in a child process (as a real S3 is elsewhere: its work is
-// not the validation's).
+// Dataset validation throughput and memory (issue 9, goal 5): BENCH_SCENARIOS=validation npm run bench
+// (or run this file). A BENCH_VALIDATION_MIB (45) MiB CSV full of personal data is uploaded through the
+// pre-signed URL; measured is completeDatasetUpload -> READY with the API and the worker each in a process
+// of its own, as in production: the outbox relay, the copy to the server-side name, the streamed parse +
+// redaction, the encrypted redacted copy, the sealed preview and the delete of the original. The status is
+// watched in PostgreSQL from this process (a GraphQL poll would put its own work in the API's path).
+// Beside it, in the same run and in this process, the baseline streams the same file from disk through the
+// same parser and regexes, without storage. Goals: at least 0.7x the baseline's MB/s, and the worker's peak
+// RSS growth flat in file size (a file twice as large adds at most half of its extra size).
 import 'reflect-metadata';
+import { fork, type ChildProcess } from 'node:child_process';
 import { createReadStream, createWriteStream, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import os from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { Client } from 'pg';
-import { startWorker } from '../../jobs/worker';
-import { createApp, prepareDatabase } from '../../src/app';
-import { loadConfig } from '../../src/config';
-import { emptySummary, parseDataset } from '../../src/modules/datasets/dataset-parsers';
-import { redactRecord } from '../../src/modules/datasets/dataset-validation';
+import { join, resolve } from 'node:path';
+import { emptySummary, parseDatasetBatches } from '../../src/modules/datasets/dataset-parsers';
+import { redactRecord } from '../../src/modules/datasets/redaction-thread';
+import { Storage } from '../../src/storage/storage';
 import { signUpInput, uniqueEmail } from '../factories/accounts';
-import { startS3Server } from './scenario-kit';
+import { type Child, fixed, goal, gql, machineLine, memoryOf, openBench, runAsScript, startChild, stopChild } from './scenario-kit';
 
 const MIB = Number(process.env.BENCH_VALIDATION_MIB || 45);
 const GOAL = 0.7;
-const DATABASE = 'aimex_bench_validation';
-const S3_PORT = 4576;
-const s3Directory = join(os.tmpdir(), `aimex-bench-validation-s3-${process.pid}`);
-
-function benchConfig() {
-  const base = loadConfig();
-  const dbUrl = new URL(base.databaseUrl);
-  dbUrl.pathname = `/${DATABASE}`;
-  return loadConfig({
-    ...process.env, NODE_ENV: 'test', DATABASE_URL: dbUrl.toString(), REDIS_URL: 'redis://127.0.0.1:6379/9',
-    S3_ENDPOINT: `http://127.0.0.1:${S3_PORT}`, S3_BUCKET: 'aimex-bench', LOG_LEVEL: 'silent', EMBEDDED_WORKER: 'false',
-    RATE_LIMIT_PER_MINUTE: '0', SIGN_IN_PER_IP_LIMIT: '0', DATASET_UPLOAD_LIMIT_BYTES: String(50 * 1024 * 1024),
-  });
-}
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /** A CSV of QA pairs, each answer with a resident registration number, an email, a phone, a card and a name. */
 async function writeCsv(path: string, bytes: number): Promise<number> {
@@ -62,111 +44,117 @@ async function baseline(path: string): Promise<number> {
   const summary = emptySummary();
   const pii: Record<string, number> = {};
   let serialized = 0;
-  for await (const record of parseDataset('CSV', createReadStream(path, { highWaterMark: 64 * 1024 }), summary)) {
-    serialized += JSON.stringify(redactRecord(record, pii)).length + 1;
+  for await (const records of parseDatasetBatches('CSV', createReadStream(path, { highWaterMark: 64 * 1024 }), summary)) {
+    for (const record of records) serialized += JSON.stringify(redactRecord(record, pii)).length + 1;
   }
   if (summary.records === 0 || serialized === 0) throw new Error('the baseline parsed nothing');
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
-async function gql(url: string, query: string, variables: Record<string, unknown>, token?: string): Promise<any> {
-  const response = await fetch(`${url}/graphql`, {
-    method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as any;
-  if (body.errors) throw new Error(`GraphQL: ${JSON.stringify(body.errors)}`);
-  return body.data;
+function startWorker(env: NodeJS.ProcessEnv): ChildProcess {
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${resolve(process.env.BENCH_CPU_PROF)}`] : [];
+  return fork(join(__dirname, '../../jobs/worker.ts'), [], { env, execArgv: ['-r', '@swc-node/register', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
-export async function runValidationBench(): Promise<number> {
-  const config = benchConfig();
-  console.log(`validation bench: ${MIB} MiB CSV with personal data; machine: ${os.cpus().length} CPUs, node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  const admin = new Client({ connectionString: config.databaseUrl.replace(`/${DATABASE}`, '/postgres') });
-  await admin.connect();
-  await admin.query(`drop database if exists "${DATABASE}" with (force)`);
-  await admin.end();
-  await prepareDatabase(config);
-  const redis = new Redis(config.redisUrl);
-  await redis.flushdb();
-  redis.disconnect();
-  const s3 = await startS3Server(S3_PORT, s3Directory);
-  const app = await createApp(config, { s3Endpoint: config.s3.endpoint! });
-  await app.http.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.http.server.address();
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  const worker = await startWorker(config, { orm: app.orm, log: app.log });
-  const files: string[] = [];
-  let failed = 0;
-  try {
-    const account = signUpInput({ email: uniqueEmail('bench'), accountType: 'ENTERPRISE', organizationName: '벤치', department: '데이터팀', jobTitle: '매니저' });
-    await gql(url, 'mutation($input: SignUpInput!) { signUp(input: $input) { user { id } } }', { input: account });
-    const token = (await gql(url, 'mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { accessToken } }', { e: account.email, p: account.password })).signIn.accessToken;
-    const organizationId = (await gql(url, '{ me { organization { id } } }', {}, token)).me.organization.id;
+async function stopWorker(worker: ChildProcess | null): Promise<void> {
+  if (!worker || worker.exitCode !== null || worker.signalCode !== null) return;
+  const exited = once(worker, 'exit');
+  worker.kill('SIGTERM');
+  const timer = setTimeout(() => worker.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
 
-    /** Upload (not measured), then completion -> READY (measured), sampling RSS meanwhile. */
+export async function validationBench(): Promise<boolean> {
+  console.log(`\ndataset validation: a ${MIB} MiB CSV with personal data, API and worker in processes of their own`);
+  console.log(machineLine());
+  const bench = await openBench('validation', 4576, { DATASET_UPLOAD_LIMIT_BYTES: String((2 * MIB + 8) * 1024 * 1024) });
+  const storage = new Storage({ ...bench.config.s3, endpoint: bench.config.s3.endpoint! });
+  let api: Child | null = null;
+  let worker: ChildProcess | null = null;
+  const files: string[] = [];
+  const results: boolean[] = [];
+  try {
+    api = await startChild('api-server.ts', bench.env);
+    worker = startWorker(bench.env);
+    const account = signUpInput({ email: uniqueEmail('bench'), accountType: 'ENTERPRISE', organizationName: '벤치', department: '데이터팀', jobTitle: '매니저' });
+    const organizationId: string = (await gql(api.url, 'mutation($input: SignUpInput!) { signUp(input: $input) { user { organization { id } } } }', { input: account })).signUp.user.organization.id;
+    const token: string = (await gql(api.url, 'mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { accessToken } }', { e: account.email, p: account.password })).signIn.accessToken;
+    const workerPid = worker.pid!;
+
+    /** Upload (not measured), then completion -> READY (measured), sampling the worker's RSS meanwhile. */
     const validate = async (path: string, size: number) => {
-      const created = (await gql(url, 'mutation($input: CreateDatasetInput!) { createDataset(input: $input) { uploadUrl dataset { id } } }',
+      const created = (await gql(api!.url, 'mutation($input: CreateDatasetInput!) { createDataset(input: $input) { uploadUrl dataset { id } } }',
         { input: { organizationId, name: 'bench', kind: 'QA_CONVERSATION', format: 'CSV', sizeBytes: size } }, token)).createDataset;
       const put = await fetch(created.uploadUrl, { method: 'PUT', body: createReadStream(path) as never, duplex: 'half', headers: { 'content-length': String(size) } } as never);
       if (put.status !== 200) throw new Error(`upload: ${put.status}`);
-      global.gc?.();
-      const rssBefore = process.memoryUsage().rss;
+      await sleep(500); // the worker settles (its heap from the last run collected or not, as in service)
+      const rssBefore = memoryOf(workerPid).rss;
       let peak = rssBefore;
-      const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 20);
+      const sampler = setInterval(() => { peak = Math.max(peak, memoryOf(workerPid).rss); }, 20);
       const started = process.hrtime.bigint();
-      await gql(url, 'mutation($id: ID!) { completeDatasetUpload(id: $id) { id } }', { id: created.dataset.id }, token);
-      let status = 'VALIDATING';
-      let dataset: any = null;
-      while (status === 'VALIDATING') {
-        await new Promise((r) => setTimeout(r, 10));
-        dataset = (await gql(url, 'query($id: ID!) { dataset(id: $id) { status recordCount piiFindings { type count } } }', { id: created.dataset.id }, token)).dataset;
-        status = dataset.status;
+      let row: { status: string; record_count: number | null } | undefined;
+      try {
+        await gql(api!.url, 'mutation($id: ID!) { completeDatasetUpload(id: $id) { id } }', { id: created.dataset.id }, token);
+        for (;;) {
+          row = (await bench.db.query('select status, record_count from datasets where id = $1', [created.dataset.id])).rows[0];
+          if (row!.status !== 'VALIDATING') break;
+          await sleep(10);
+        }
+      } finally {
+        clearInterval(sampler);
       }
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      clearInterval(sampler);
-      if (status !== 'READY') throw new Error(`validation ended ${status}`);
+      if (row!.status !== 'READY') throw new Error(`validation ended ${row!.status}`);
       const objects: string[] = [];
-      for await (const object of app.storage.list(`datasets/${organizationId}/${created.dataset.id}/`)) objects.push(object.key);
+      for await (const object of storage.list(`datasets/${organizationId}/${created.dataset.id}/`)) objects.push(object.key);
       if (objects.length !== 1 || !/\/redacted-/.test(objects[0])) throw new Error(`objects left: ${objects.join(', ')}`);
-      return { seconds, rssGrowthMiB: (peak - rssBefore) / 1024 / 1024, records: dataset.recordCount as number };
+      return { seconds, rssGrowthMiB: (peak - rssBefore) / 1048576, records: row!.record_count! };
     };
 
-    const full = join(os.tmpdir(), `aimex-bench-validation-${process.pid}.csv`);
-    const small = join(os.tmpdir(), `aimex-bench-validation-${process.pid}-small.csv`);
-    files.push(full, small);
+    const path = (name: string) => join(os.tmpdir(), `aimex-bench-validation-${process.pid}-${name}.csv`);
+    const [full, small, double] = [path('full'), path('small'), path('double')];
+    files.push(full, small, double);
     const fullSize = await writeCsv(full, MIB * 1024 * 1024);
     const smallSize = await writeCsv(small, Math.round((MIB * 1024 * 1024) / 5));
+    const doubleSize = await writeCsv(double, 2 * MIB * 1024 * 1024);
     const mb = (bytes: number) => bytes / 1e6;
 
     // Warm-up of both paths on the small file.
     await baseline(small);
     await validate(small, smallSize);
 
-    const baselineSeconds = Math.min(await baseline(full), await baseline(full));
+    // The baseline and the validation interleaved, the best of each: a neighbour's burst on this shared machine hits one run, not one side.
+    const baselines: number[] = [];
+    const runs: Awaited<ReturnType<typeof validate>>[] = [];
+    for (let i = 0; i < 2; i += 1) {
+      baselines.push(await baseline(full));
+      runs.push(await validate(full, fullSize));
+    }
+    const baselineSeconds = Math.min(...baselines);
+    const fullRun = runs.reduce((a, b) => (a.seconds <= b.seconds ? a : b));
     const smallRun = await validate(small, smallSize);
-    const fullRun = await validate(full, fullSize);
+    const doubleRun = await validate(double, doubleSize);
     const apiRate = mb(fullSize) / fullRun.seconds;
     const baseRate = mb(fullSize) / baselineSeconds;
     const ratio = apiRate / baseRate;
-    console.log(`baseline (disk -> parser + redaction, no storage): ${mb(fullSize).toFixed(1)} MB in ${baselineSeconds.toFixed(2)} s = ${baseRate.toFixed(1)} MB/s`);
-    console.log(`validation (completeDatasetUpload -> READY: outbox relay, copy, parse + redaction, encrypted copy, original deleted): ${fullRun.records} records in ${fullRun.seconds.toFixed(2)} s = ${apiRate.toFixed(1)} MB/s`);
-    console.log(`memory: peak RSS growth ${fullRun.rssGrowthMiB.toFixed(1)} MiB for ${mb(fullSize).toFixed(0)} MB, ${smallRun.rssGrowthMiB.toFixed(1)} MiB for ${mb(smallSize).toFixed(0)} MB (same process as the API, the worker and the S3 server)`);
-    console.log(`validation/baseline ${ratio.toFixed(2)}x (goal >= ${GOAL}x: ${ratio >= GOAL ? 'met' : 'NOT MET'})`);
-    if (ratio < GOAL) failed += 1;
+    console.log(`  baseline (disk -> parser + redaction, no storage): ${fixed(mb(fullSize))} MB in ${baselines.map((s) => fixed(s, 2)).join(', ')} s, best ${fixed(baseRate)} MB/s`);
+    console.log(`  validation (completeDatasetUpload -> READY: outbox relay, copy, parse + redaction, encrypted copy, original deleted): ${fullRun.records} records in ${runs.map((r) => fixed(r.seconds, 2)).join(', ')} s, best ${fixed(apiRate)} MB/s`);
+    results.push(goal(`validation of ${fixed(mb(fullSize), 0)} MB`, `${fixed(apiRate)} MB/s vs ${fixed(baseRate)} MB/s from disk, ${fixed(ratio, 2)}x`, ratio >= GOAL, `>= ${GOAL}x the parser and regexes alone`));
+    // The encrypted copy's multipart upload holds a bounded number of parts whatever the size.
+    const growths = [smallRun, fullRun, doubleRun].map((r) => fixed(r.rssGrowthMiB));
+    // Peak RSS moves with the collector's timing by some 20 MiB either way, so the goal is on what a buffering
+    // validation could not meet: the extra 47 MB of the double may add at most half their size.
+    const extraMiB = (doubleSize - fullSize) / 1048576 / 2;
+    results.push(goal('worker peak RSS growth during validation', `${growths[0]} MiB for ${fixed(mb(smallSize), 0)} MB, ${growths[1]} MiB for ${fixed(mb(fullSize), 0)} MB, ${growths[2]} MiB for ${fixed(mb(doubleSize), 0)} MB (${fixed(mb(doubleSize) / doubleRun.seconds)} MB/s)`,
+      doubleRun.rssGrowthMiB <= fullRun.rssGrowthMiB + extraMiB, `flat in file size: twice the file <= the file's + ${fixed(extraMiB, 0)} MiB`));
   } finally {
     for (const file of files) rmSync(file, { force: true });
-    await worker.close();
-    await app.close();
-    await s3.close();
-    rmSync(s3Directory, { recursive: true, force: true });
+    await stopWorker(worker);
+    await stopChild(api);
+    await bench.close();
   }
-  return failed ? 1 : 0;
+  return results.every(Boolean);
 }
 
-if (require.main === module) {
-  runValidationBench().then((code) => process.exit(code), (error) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+if (require.main === module) runAsScript(validationBench);

@@ -84,7 +84,20 @@ export async function* parseDataset(
   source: AsyncIterable<Chunk>,
   summary: ParseSummary,
 ): AsyncGenerator<DatasetRecord> {
-  let records: AsyncGenerator<DatasetRecord>;
+  for await (const batch of parseDatasetBatches(format, source, summary)) yield* batch;
+}
+
+/**
+ * parseDataset in the batches each input chunk gives (never empty): the stages hand on one
+ * array per chunk, not one promise per line and record, which with async hooks enabled
+ * (MikroORM's AsyncLocalStorage) cost the worker more than the regexes of redaction.
+ */
+export async function* parseDatasetBatches(
+  format: DatasetFormat,
+  source: AsyncIterable<Chunk>,
+  summary: ParseSummary,
+): AsyncGenerator<DatasetRecord[]> {
+  let records: AsyncGenerator<DatasetRecord[]>;
   switch (format) {
     case 'CSV': records = parseCsv(readLines(decodeUtf8(source, summary), summary), summary); break;
     case 'JSON': records = parseJson(decodeUtf8(source, summary), summary); break;
@@ -95,10 +108,10 @@ export async function* parseDataset(
       addIssue(summary, null, `Unsupported format ${String(format)}`, true);
       return;
   }
-  for await (const record of records) {
-    summary.records += 1;
-    if (record.question !== undefined) summary.qaPairs += 1;
-    yield record;
+  for await (const batch of records) {
+    summary.records += batch.length;
+    for (const record of batch) if (record.question !== undefined) summary.qaPairs += 1;
+    yield batch;
   }
 }
 
@@ -226,25 +239,28 @@ interface Line {
   line: number;
 }
 
-async function* readLines(chunks: AsyncIterable<string>, summary: ParseSummary): AsyncGenerator<Line> {
+/** The lines each chunk completes, as one array (never empty). */
+async function* readLines(chunks: AsyncIterable<string>, summary: ParseSummary): AsyncGenerator<Line[]> {
   let buffer = '';
   let line = 1;
   for await (const chunk of chunks) {
     buffer += chunk;
+    const lines: Line[] = [];
     let start = 0;
     let newline = buffer.indexOf('\n');
     while (newline !== -1) {
       const end = newline > start && buffer.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
-      yield { text: buffer.slice(start, end), line };
+      lines.push({ text: buffer.slice(start, end), line });
       line += 1;
       start = newline + 1;
       newline = buffer.indexOf('\n', start);
     }
     buffer = buffer.slice(start);
+    if (lines.length > 0) yield lines;
   }
   // After a fatal decoding error the unfinished line is cut: it is not a line.
   if (summary.malformed || buffer.length === 0) return;
-  yield { text: buffer.endsWith('\r') ? buffer.slice(0, -1) : buffer, line };
+  yield [{ text: buffer.endsWith('\r') ? buffer.slice(0, -1) : buffer, line }];
 }
 
 // ---------------------------------------------------------------------------
@@ -260,7 +276,7 @@ const QUESTION_NAMES = ['question', '질문'];
 const ANSWER_NAMES = ['answer', '답변'];
 const TEXT_NAMES = ['text', '내용', '본문'];
 
-async function* parseCsv(lines: AsyncIterable<Line>, summary: ParseSummary): AsyncGenerator<DatasetRecord> {
+async function* parseCsv(batches: AsyncIterable<Line[]>, summary: ParseSummary): AsyncGenerator<DatasetRecord[]> {
   let columns: CsvColumns | null = null;
   let fields: string[] = [];
   let field = '';
@@ -268,57 +284,61 @@ async function* parseCsv(lines: AsyncIterable<Line>, summary: ParseSummary): Asy
   let inRow = false;
   let rowLine = 0;
 
-  for await (const { text, line } of lines) {
-    if (!inRow) {
-      if (text.trim() === '') continue;
-      inRow = true;
-      rowLine = line;
-      fields = [];
-      field = '';
-    } else {
-      field += '\n'; // a quoted field spanning lines
-    }
-    let segment = 0;
-    for (let i = 0; i < text.length; i += 1) {
-      const c = text.charCodeAt(i);
-      if (inQuotes) {
-        if (c !== 34) continue;
-        field += text.slice(segment, i);
-        if (text.charCodeAt(i + 1) === 34) {
-          field += '"';
-          i += 1;
-        } else {
-          inQuotes = false;
-        }
-        segment = i + 1;
-      } else if (c === 44) {
-        fields.push(field + text.slice(segment, i));
+  for await (const lines of batches) {
+    const out: DatasetRecord[] = [];
+    for (const { text, line } of lines) {
+      if (!inRow) {
+        if (text.trim() === '') continue;
+        inRow = true;
+        rowLine = line;
+        fields = [];
         field = '';
-        segment = i + 1;
-      } else if (c === 34) {
-        const before = field + text.slice(segment, i);
-        if (before.trim() === '') {
-          field = '';
-          inQuotes = true;
+      } else {
+        field += '\n'; // a quoted field spanning lines
+      }
+      let segment = 0;
+      for (let i = 0; i < text.length; i += 1) {
+        const c = text.charCodeAt(i);
+        if (inQuotes) {
+          if (c !== 34) continue;
+          field += text.slice(segment, i);
+          if (text.charCodeAt(i + 1) === 34) {
+            field += '"';
+            i += 1;
+          } else {
+            inQuotes = false;
+          }
           segment = i + 1;
+        } else if (c === 44) {
+          fields.push(field + text.slice(segment, i));
+          field = '';
+          segment = i + 1;
+        } else if (c === 34) {
+          const before = field + text.slice(segment, i);
+          if (before.trim() === '') {
+            field = '';
+            inQuotes = true;
+            segment = i + 1;
+          }
         }
       }
-    }
-    field += text.slice(segment);
-    if (inQuotes) continue;
-    fields.push(field);
-    inRow = false;
+      field += text.slice(segment);
+      if (inQuotes) continue;
+      fields.push(field);
+      inRow = false;
 
-    if (!columns) {
-      columns = csvColumns(fields);
       if (!columns) {
-        addIssue(summary, rowLine, 'The CSV header needs question and answer columns (or 질문 and 답변), or a text column (text, 내용 or 본문)', true);
-        return;
+        columns = csvColumns(fields);
+        if (!columns) {
+          addIssue(summary, rowLine, 'The CSV header needs question and answer columns (or 질문 and 답변), or a text column (text, 내용 or 본문)', true);
+          return; // the header is the first row: no record before it
+        }
+        continue;
       }
-      continue;
+      const record = csvRecord(fields, columns, rowLine, summary);
+      if (record) out.push(record);
     }
-    const record = csvRecord(fields, columns, rowLine, summary);
-    if (record) yield record;
+    if (out.length > 0) yield out;
   }
   if (summary.malformed) return;
   if (inRow) {
@@ -452,7 +472,7 @@ function describeJsonError(error: unknown): { message: string; position: number 
 // ---------------------------------------------------------------------------
 // JSON: a streamed array, one element parsed at a time
 
-async function* parseJson(chunks: AsyncIterable<string>, summary: ParseSummary): AsyncGenerator<DatasetRecord> {
+async function* parseJson(chunks: AsyncIterable<string>, summary: ParseSummary): AsyncGenerator<DatasetRecord[]> {
   type State = 'start' | 'firstElement' | 'element' | 'inElement' | 'end';
   let state: State = 'start';
   let line = 1;
@@ -463,8 +483,8 @@ async function* parseJson(chunks: AsyncIterable<string>, summary: ParseSummary):
   let escaped = false;
 
   const fatal = (at: number, message: string) => addIssue(summary, at, message, true);
-  /** Parses one element; false when the parse must stop. */
-  const finish = function* (text: string): Generator<DatasetRecord, boolean> {
+  /** Parses one element into `out`; false when the parse must stop. */
+  const finish = (text: string, out: DatasetRecord[]): boolean => {
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -474,11 +494,13 @@ async function* parseJson(chunks: AsyncIterable<string>, summary: ParseSummary):
       fatal(at, `JSON syntax error: ${message}`);
       return false;
     }
-    yield* recordsFromValue(value, elementLine, summary);
+    for (const record of recordsFromValue(value, elementLine, summary)) out.push(record);
     return true;
   };
 
   for await (const chunk of chunks) {
+    const out: DatasetRecord[] = [];
+    const stop = () => (out.length > 0 ? [out] : []);
     let segment = 0;
     for (let i = 0; i < chunk.length; i += 1) {
       const c = chunk.charCodeAt(i);
@@ -499,9 +521,13 @@ async function* parseJson(chunks: AsyncIterable<string>, summary: ParseSummary):
           parts.push(chunk.slice(segment, i + included));
           const text = parts.join('');
           parts = [];
-          if (!(yield* finish(text))) return;
+          if (!finish(text, out)) {
+            yield* stop();
+            return;
+          }
           if (included) {
             fatal(line, 'JSON syntax error: unexpected }');
+            yield* stop();
             return;
           }
           state = c === 44 ? 'element' : 'end';
@@ -516,16 +542,19 @@ async function* parseJson(chunks: AsyncIterable<string>, summary: ParseSummary):
       if (state === 'start') {
         if (c !== 91) {
           fatal(line, 'A JSON dataset must be an array of objects');
+          yield* stop();
           return;
         }
         state = 'firstElement';
       } else if (state === 'end') {
         fatal(line, 'JSON syntax error: unexpected content after the array');
+        yield* stop();
         return;
       } else if (c === 93 && state === 'firstElement') {
         state = 'end';
       } else if (c === 93 || c === 44) {
         fatal(line, `JSON syntax error: unexpected ${c === 93 ? ']' : ','}`);
+        yield* stop();
         return;
       } else {
         state = 'inElement';
@@ -538,6 +567,7 @@ async function* parseJson(chunks: AsyncIterable<string>, summary: ParseSummary):
       }
     }
     if (state === 'inElement') parts.push(chunk.slice(segment));
+    if (out.length > 0) yield out;
   }
   if (summary.malformed) return;
   const last = state as State; // tsc's loop narrowing misses some assignments above
@@ -548,21 +578,25 @@ async function* parseJson(chunks: AsyncIterable<string>, summary: ParseSummary):
 // ---------------------------------------------------------------------------
 // JSONL
 
-async function* parseJsonl(lines: AsyncIterable<Line>, summary: ParseSummary): AsyncGenerator<DatasetRecord> {
+async function* parseJsonl(batches: AsyncIterable<Line[]>, summary: ParseSummary): AsyncGenerator<DatasetRecord[]> {
   let nonBlank = 0;
   let invalid = 0;
-  for await (const { text, line } of lines) {
-    if (text.trim() === '') continue;
-    nonBlank += 1;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      invalid += 1;
-      addIssue(summary, line, `The line is not valid JSON: ${describeJsonError(error).message}`);
-      continue;
+  for await (const lines of batches) {
+    const out: DatasetRecord[] = [];
+    for (const { text, line } of lines) {
+      if (text.trim() === '') continue;
+      nonBlank += 1;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (error) {
+        invalid += 1;
+        addIssue(summary, line, `The line is not valid JSON: ${describeJsonError(error).message}`);
+        continue;
+      }
+      for (const record of recordsFromValue(value, line, summary)) out.push(record);
     }
-    yield* recordsFromValue(value, line, summary);
+    if (out.length > 0) yield out;
   }
   if (summary.malformed) return;
   if (invalid * 2 > nonBlank) addIssue(summary, null, 'More than half of the lines are not valid JSON: this is not a JSONL file', true);
@@ -581,7 +615,7 @@ function marker(line: string, markdown: boolean): { kind: 'Q' | 'A'; rest: strin
   return { kind: match[1] === 'Q' || match[1] === '질문' ? 'Q' : 'A', rest: candidate.slice(match[0].length) };
 }
 
-async function* parseText(lines: AsyncIterable<Line>, summary: ParseSummary, markdown: boolean): AsyncGenerator<DatasetRecord> {
+async function* parseText(batches: AsyncIterable<Line[]>, summary: ParseSummary, markdown: boolean): AsyncGenerator<DatasetRecord[]> {
   type Mode = 'none' | 'paragraph' | 'question' | 'answer' | 'skip';
   let mode: Mode = 'none';
   let startLine = 0;
@@ -620,46 +654,55 @@ async function* parseText(lines: AsyncIterable<Line>, summary: ParseSummary, mar
     }
   };
 
-  for await (const { text, line } of lines) {
-    if (fence !== null) {
-      yield* append(text, line);
-      if (text.trim().startsWith(fence)) fence = null;
-      continue;
-    }
-    const trimmed = text.trim();
-    if (trimmed === '') {
-      if (mode === 'question') questionClosed = true;
-      else yield* flush();
-      continue;
-    }
-    if (markdown) {
-      const opening = FENCE.exec(trimmed);
-      if (opening) {
-        fence = opening[1];
-        yield* append(text, line);
+  let out: DatasetRecord[] = [];
+  const emit = (records: Iterable<DatasetRecord>) => {
+    for (const record of records) out.push(record);
+  };
+  for await (const lines of batches) {
+    for (const { text, line } of lines) {
+      if (fence !== null) {
+        emit(append(text, line));
+        if (text.trim().startsWith(fence)) fence = null;
         continue;
       }
-    }
-    const found = marker(trimmed, markdown);
-    if (found?.kind === 'Q') {
-      yield* flush();
-      mode = 'question';
-      startLine = line;
-      question = [found.rest];
-      questionClosed = false;
-    } else if (found?.kind === 'A') {
-      if (mode === 'question') {
-        mode = 'answer';
-        answer = [found.rest];
-      } else {
-        yield* flush();
-        addIssue(summary, line, 'The answer has no question');
-        mode = 'skip';
+      const trimmed = text.trim();
+      if (trimmed === '') {
+        if (mode === 'question') questionClosed = true;
+        else emit(flush());
+        continue;
       }
-    } else {
-      yield* append(markdown ? trimmed.replace(/^#{1,6}\s+/, '').replace(/\s+#+$/, '') : trimmed, line);
+      if (markdown) {
+        const opening = FENCE.exec(trimmed);
+        if (opening) {
+          fence = opening[1];
+          emit(append(text, line));
+          continue;
+        }
+      }
+      const found = marker(trimmed, markdown);
+      if (found?.kind === 'Q') {
+        emit(flush());
+        mode = 'question';
+        startLine = line;
+        question = [found.rest];
+        questionClosed = false;
+      } else if (found?.kind === 'A') {
+        if (mode === 'question') {
+          mode = 'answer';
+          answer = [found.rest];
+        } else {
+          emit(flush());
+          addIssue(summary, line, 'The answer has no question');
+          mode = 'skip';
+        }
+      } else {
+        emit(append(markdown ? trimmed.replace(/^#{1,6}\s+/, '').replace(/\s+#+$/, '') : trimmed, line));
+      }
     }
+    if (out.length > 0) yield out;
+    out = [];
   }
   if (summary.malformed) return;
-  yield* flush();
+  emit(flush());
+  if (out.length > 0) yield out;
 }

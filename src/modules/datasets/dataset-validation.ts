@@ -1,19 +1,17 @@
-import { once } from 'node:events';
 import { createHash } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { open, seal } from '../../privacy/cipher';
 import { ObjectKeyOwner } from '../../privacy/object-key.entity';
 import type { KeyShredder, ObjectKeys } from '../../privacy/object-keys';
-import { redactPii } from '../../privacy/pii';
 import { putEncrypted } from '../../storage/encrypted';
 import type { Storage } from '../../storage/storage';
 import { Dataset, DatasetKind, DatasetStatus, type StoredRecord } from './dataset.entity';
-import { type DatasetRecord as ParsedRecord, emptySummary, parseDataset } from './dataset-parsers';
 import { datasetObjectKey } from './dataset-objects';
+import type { RedactionPool } from './redaction-pool';
+import type { Redacted } from './redaction-thread';
 
 export const PREVIEW_RECORDS = 20;
-const WRITE_BATCH = 64 * 1024;
 
 const previewAad = (datasetId: string) => `dataset-preview:${datasetId}`;
 
@@ -22,19 +20,6 @@ export const sealPreview = (key: Buffer, datasetId: string, records: StoredRecor
 
 export const openPreview = (key: Buffer, datasetId: string, sealed: Buffer): StoredRecord[] =>
   JSON.parse(open(key, sealed, previewAad(datasetId)).toString('utf8')) as StoredRecord[];
-
-/** One parsed record with every field redacted; counts what was found into `pii`. The bench's baseline runs this too. */
-export function redactRecord(record: ParsedRecord, pii: Record<string, number>): StoredRecord {
-  const redacted: StoredRecord = {};
-  for (const field of ['question', 'answer', 'text'] as const) {
-    const value = record[field];
-    if (value === undefined) continue;
-    const result = redactPii(value);
-    redacted[field] = result.text;
-    for (const [type, count] of Object.entries(result.counts)) pii[type] = (pii[type] ?? 0) + (count ?? 0);
-  }
-  return redacted;
-}
 
 /**
  * Validates a dataset in two recorded steps, so a crash between them is
@@ -52,16 +37,16 @@ export function redactRecord(record: ParsedRecord, pii: Record<string, number>):
  * The model only ever sees the redacted copy. Idempotent: a dataset no longer
  * VALIDATING is left alone, and a retry after step 1 only does step 2.
  */
-export async function validateDataset(orm: MikroORM, storage: Storage, keys: ObjectKeys, datasetId: string): Promise<DatasetStatus | null> {
+export async function validateDataset(orm: MikroORM, storage: Storage, keys: ObjectKeys, redactor: RedactionPool, datasetId: string): Promise<DatasetStatus | null> {
   const em = orm.em.fork();
   const dataset = await em.findOne(Dataset, datasetId);
   if (!dataset || dataset.status !== DatasetStatus.VALIDATING) return null;
-  if (!dataset.validationOutcome) await redactOriginal(em, storage, keys, dataset);
+  if (!dataset.validationOutcome) await redactOriginal(em, storage, keys, redactor, dataset);
   await finishValidation(em, storage, keys, dataset);
   return dataset.status;
 }
 
-async function redactOriginal(em: EntityManager, storage: Storage, keys: ObjectKeys, dataset: Dataset): Promise<void> {
+async function redactOriginal(em: EntityManager, storage: Storage, keys: ObjectKeys, redactor: RedactionPool, dataset: Dataset): Promise<void> {
   if (!dataset.rawKey) {
     recordInvalid(dataset, 'The uploaded file is missing; upload it again');
     await em.flush();
@@ -90,27 +75,18 @@ async function redactOriginal(em: EntityManager, storage: Storage, keys: ObjectK
 
   const out = new PassThrough();
   const uploaded = putEncrypted(storage, dataset.redactedKey, key, out);
-  uploaded.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
-  const summary = emptySummary();
-  const pii: Record<string, number> = {};
-  const preview: StoredRecord[] = [];
-  // Lines go out in batches: one stream write (and one encrypted segment or so) per WRITE_BATCH, not per record.
-  let batch = '';
+  // Awaited below; a failed upload also ends the redaction, which would otherwise wait for a drain that never comes.
+  uploaded.catch((error: Error) => out.destroy(error));
+  let redacted: Redacted;
   try {
-    for await (const record of parseDataset(dataset.format, hashed(), summary)) {
-      const redacted = redactRecord(record, pii);
-      if (preview.length < PREVIEW_RECORDS) preview.push(redacted);
-      batch += `${JSON.stringify(redacted)}\n`;
-      if (batch.length >= WRITE_BATCH) {
-        const full = out.write(batch);
-        batch = '';
-        if (!full) await once(out, 'drain');
-      }
-    }
-  } finally {
-    out.end(batch);
+    redacted = await redactor.redact({ format: dataset.format, source: hashed(), out, previewRecords: PREVIEW_RECORDS });
+  } catch (error) {
+    out.destroy(error as Error);
+    throw error;
   }
+  out.end();
   await uploaded;
+  const { summary, pii, preview } = redacted;
 
   const issues = [...summary.issues];
   let issueCount = summary.issueCount;
