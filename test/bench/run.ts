@@ -31,6 +31,7 @@ import { startLocalS3 } from '../../src/storage/local-s3';
 import { PASSWORD, signUpInput, uniqueEmail } from '../factories/accounts';
 import { HEAVY_WORK, runHeavyWork } from './heavy-work';
 import { runPrivacyBench } from './privacy';
+import { dropDatabase } from './scenario-kit';
 
 interface Histogram { average: number; p50: number; p99: number; total: number }
 interface AutocannonResult {
@@ -112,13 +113,7 @@ async function stopChild(child: Child | null): Promise<void> {
 }
 
 async function recreateDatabase(): Promise<void> {
-  const admin = new Client({ connectionString: 'postgresql://postgres@127.0.0.1:5432/postgres' });
-  await admin.connect();
-  try {
-    await admin.query(`drop database if exists "${DATABASE}" with (force)`);
-  } finally {
-    await admin.end();
-  }
+  await dropDatabase(DATABASE);
   await prepareDatabase(config);
 }
 
