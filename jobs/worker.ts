@@ -109,13 +109,21 @@ export async function startWorker(config: Readonly<Config>, options: { orm?: Mik
   };
   const watcher = new Redis(config.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
   let lost = false;
+  let warned = false;
   watcher.on('error', (error) => {
-    if (!lost) log.warn({ err: error }, 'Redis unavailable; jobs wait in the outbox until it is back');
+    if (!warned) log.warn({ err: error }, 'Redis unavailable; jobs wait in the outbox until it is back');
+    warned = true;
+    lost = true;
+  });
+  // A Redis restarted quickly may be back before the first reconnect attempt fails: a closed connection is a loss
+  // whether or not an error follows it.
+  watcher.on('close', () => {
     lost = true;
   });
   watcher.on('ready', () => {
     if (!lost) return;
     lost = false;
+    warned = false;
     log.info('Redis available again: schedulers ensured, reconciling');
     void untilDone(closing, log, 'ensure schedulers', ensureSchedulers).then(reconcileNow);
   });
