@@ -44,7 +44,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
       const { changed, unreadable } = await new EmailIndex(config).rotate(orm.em.fork(), master);
       const done = `re-indexed ${changed} emails under the current BLIND_INDEX_KEY`;
       if (unreadable.length > 0) {
-        throw new AppError('INTERNAL_SERVER_ERROR', `${done}; ${unreadable.length} accounts kept their old index because their data key cannot be opened: ${unreadable.join(', ')}`);
+        throw new AppError('INTERNAL_SERVER_ERROR', `${done}; ${unreadable.length} accounts kept their old index because their data key or email cannot be opened: ${unreadable.join(', ')}`);
       }
       return done;
     }

@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import { User } from '../modules/users/user.entity';
 import { blindIndex } from './cipher';
 import type { MasterKeys } from './key-ring';
-import { KeyRing } from './key-ring';
+import { KeyRing, SubjectKeyUnreadable } from './key-ring';
 import { openPersonal } from './personal-data';
 
 /**
@@ -40,11 +40,20 @@ export class EmailIndex {
       if (users.length === 0) return { changed, unreadable };
       const keys = new KeyRing(fork, master);
       for (const user of users) {
+        // A key or an email that does not open is this account's; a database failure is the command's.
+        let key: Buffer | null;
+        try {
+          key = await keys.get(user.id);
+        } catch (error) {
+          if (!(error instanceof SubjectKeyUnreadable)) throw error;
+          unreadable.push(user.id);
+          continue;
+        }
         let email: string | null;
         try {
-          email = openPersonal(await keys.get(user.id), 'User', 'emailEnc', user.id, user.emailEnc);
+          email = openPersonal(key, 'User', 'emailEnc', user.id, user.emailEnc);
         } catch {
-          unreadable.push(user.id);
+          unreadable.push(user.id); // a damaged ciphertext: decryption is all that can fail here
           continue;
         }
         const index = email ? this.current(email) : null;

@@ -6,6 +6,13 @@ import { SubjectKey } from './subject-key.entity';
 
 const wrapAad = (subjectId: string) => `subject-key:${subjectId}`;
 
+/** A subject's wrapped key that does not open (damaged, or under a master key not configured): not a database failure. */
+export class SubjectKeyUnreadable extends Error {
+  constructor(readonly subjectId: string, cause: unknown) {
+    super(`The data key of subject ${subjectId} cannot be opened`, { cause });
+  }
+}
+
 export class MasterKeys {
   constructor(private readonly config: Pick<Config, 'masterKey' | 'retiredMasterKeys'>) {}
 
@@ -56,7 +63,7 @@ export class KeyRing {
         try {
           return row ? this.master.unwrap(row) : null;
         } catch (error) {
-          return error as Error;
+          return new SubjectKeyUnreadable(id, error) as Error;
         }
       });
     });
@@ -72,7 +79,7 @@ export class KeyRing {
     try {
       key = this.master.unwrap(row);
     } catch (error) {
-      key = error as Error;
+      key = new SubjectKeyUnreadable(row.subjectId, error);
     }
     this.loader.clear(row.subjectId).prime(row.subjectId, key);
   }

@@ -5,7 +5,7 @@ import { runCli } from '../../src/bin/cli';
 import { loadConfig } from '../../src/config';
 import { openOrm } from '../../src/db/orm';
 import { blindIndex, open } from '../../src/privacy/cipher';
-import { KeyRing, MasterKeys } from '../../src/privacy/key-ring';
+import { KeyRing, MasterKeys, SubjectKeyUnreadable } from '../../src/privacy/key-ring';
 import { rotateMasterKey } from '../../src/privacy/key-rotation';
 import { openPersonal } from '../../src/privacy/personal-data';
 import { MeDocument, RevealPersonalDataDocument, UserByIdDocument, UsersDocument } from '../__generated__/typed-documents';
@@ -261,6 +261,28 @@ describe('batched key unwrapping', () => {
     expect(keyReads).toHaveLength(1);
     // And the twenty READ entries are one append (one head lock), not twenty.
     expect(statements.filter((sql) => /from access_log_head/i.test(sql))).toHaveLength(1);
+  });
+
+  it('given a wrapped key that does not open, then that subject reads SubjectKeyUnreadable and its batch neighbours their keys; a failing database is not mistaken for it', async () => {
+    const damaged = await signUpMember(server);
+    const healthy = await signUpMember(server);
+    const em = server.app.orm.em.fork();
+    const [{ wrapped_key: original }] = await em.execute<{ wrapped_key: Buffer }[]>('select wrapped_key from subject_keys where subject_id = ?', [damaged.userId]);
+    await em.execute("update subject_keys set wrapped_key = decode(repeat('00', 60), 'hex') where subject_id = ?", [damaged.userId]);
+    try {
+      const ring = new KeyRing(server.app.orm.em.fork(), server.app.services.master);
+      const [bad, good] = await Promise.allSettled([ring.get(damaged.userId), ring.get(healthy.userId)]);
+      expect(bad.status === 'rejected' && bad.reason).toBeInstanceOf(SubjectKeyUnreadable);
+      expect(good.status === 'fulfilled' && good.value?.length).toBe(32);
+    } finally {
+      await em.execute('update subject_keys set wrapped_key = ? where subject_id = ?', [original, damaged.userId]);
+    }
+    const closed = await openOrm(loadConfig());
+    await closed.close(true);
+    const failing = new KeyRing(closed.em.fork(), server.app.services.master);
+    const error = await failing.get(healthy.userId).then(() => null, (reason: unknown) => reason);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(SubjectKeyUnreadable);
   });
 });
 
