@@ -1,3 +1,5 @@
+import { Queue } from 'bullmq';
+import { QUEUES, redisConnection } from '../../jobs/queues';
 import { startWorker, type RunningWorker } from '../../jobs/worker';
 import { Role } from '../../src/auth/roles';
 import {
@@ -15,6 +17,18 @@ beforeAll(async () => {
   server = await startServer();
   worker = await startWorker(server.app.config, { orm: server.app.orm, log: server.app.log, relayIntervalMs: 50 });
   officer = await createStaff(server, Role.PRIVACY_OFFICER);
+  // The daily purge's scheduler runs a purge when it is upserted (BullMQ's every-schedulers start at once): it is
+  // waited out, or a late one deletes the expired rows below before the dry run can count them.
+  const queue = new Queue(QUEUES.purge, { connection: redisConnection(server.app.config.redisUrl) });
+  try {
+    await eventually(async () => {
+      const counts = await queue.getJobCounts('waiting', 'active', 'prioritized');
+      const dueSoon = (await queue.getJobs(['delayed'])).some((job) => job.timestamp + (job.opts.delay ?? 0) < Date.now() + 60_000);
+      return counts.waiting + counts.active + counts.prioritized === 0 && !dueSoon ? true : null;
+    }, 'the scheduled purge');
+  } finally {
+    await queue.close();
+  }
 });
 afterAll(async () => {
   await worker.close();
