@@ -38,6 +38,10 @@ export interface Config {
   masterKey: { version: number; key: Buffer };
   /** Earlier master keys, kept so data keys wrapped by them can be re-wrapped. */
   retiredMasterKeys: Map<number, Buffer>;
+  /** Operations run by graphql-jit (compiled once per distinct operation); false: by graphql-js. */
+  graphqlJit: boolean;
+  /** How long a subject's unwrapped data key stays in this process's memory for later requests (0: each request unwraps its own). */
+  dataKeyCacheSeconds: number;
   blindIndexKey: Buffer;
   /** The key being rotated away from: still tried on look-up until `rotate-blind-index` has run. */
   previousBlindIndexKey: Buffer | null;
@@ -247,6 +251,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     publicUrl: (env.PUBLIC_URL || `http://${env.HOST || '127.0.0.1'}:${int(env, 'PORT', 4000)}`).replace(/\/+$/, ''),
     masterKey,
     retiredMasterKeys: retired,
+    graphqlJit: (env.GRAPHQL_JIT ?? 'true') !== 'false',
+    dataKeyCacheSeconds: int(env, 'DATA_KEY_CACHE_SECONDS', 300),
     blindIndexKey: key32('BLIND_INDEX_KEY', env.BLIND_INDEX_KEY || DEV_BLIND_INDEX_KEY),
     previousBlindIndexKey: env.BLIND_INDEX_KEY_PREVIOUS ? key32('BLIND_INDEX_KEY_PREVIOUS', env.BLIND_INDEX_KEY_PREVIOUS) : null,
     accessTokenTtlSeconds: int(env, 'ACCESS_TOKEN_TTL_SECONDS', 15 * 60),

@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 import { DateTimeResolver } from 'graphql-scalars';
-import { GraphQLScalarType, lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { GraphQLScalarType, lexicographicSortSchema, printSchema, type GraphQLSchema, type GraphQLUnionType } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import { buildSchemaSync } from 'type-graphql';
 import { AuthResolver } from './auth/auth.resolver';
 import { createPermissions, withDecisionsNow } from './auth/permissions';
+import { recommendedItemTypeName } from './modules/recommendations/recommendation.types';
 import { ApiKeyResolver } from './modules/api-keys/api-key.resolver';
 import { ConsentResolver } from './modules/consents/consent.resolver';
 import { ChatMessageResolver, ConversationResolver } from './modules/conversations/conversation.resolver';
@@ -37,7 +38,8 @@ let cached: GraphQLSchema | null = null;
 
 /** The schema without permissions: what is emitted to schema/schema.graphql. */
 export function buildBareSchema(): GraphQLSchema {
-  cached ??= buildSchemaSync({
+  if (cached) return cached;
+  cached = buildSchemaSync({
     resolvers: RESOLVERS as unknown as [Function, ...Function[]],
     scalarsMap: [{ type: Date, scalar: DateTime }],
     validate: false,
@@ -45,6 +47,8 @@ export function buildBareSchema(): GraphQLSchema {
     pubSub: { publish: () => undefined, subscribe: () => { throw new Error('subscriptions subscribe through src/realtime'); } },
     emitSchemaFile: false,
   });
+  // type-graphql wraps a union's resolveType in an async function; graphql-jit (src/http/jit-executor.ts) takes a synchronous one only.
+  (cached.getType('RecommendedItem') as GraphQLUnionType).resolveType = recommendedItemTypeName;
   return cached;
 }
 

@@ -18,6 +18,7 @@ import { registerExportRoute } from './exports-route';
 import { createFormatError, isInternal } from './format-error';
 import { GRAPHIQL_HTML, registerGraphiqlAssets } from './graphiql';
 import { inputGuardPlugin } from './input-guard';
+import { jitGateway } from './jit-executor';
 import { queryLimitRules } from './query-limits';
 import { registerMetricsRoute, type Metrics } from '../observability/metrics';
 import { registerRequestLog, requestIdFrom } from '../observability/request-log';
@@ -144,7 +145,8 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
     schema, services, hub, validationRules: queryLimitRules(config.queryLimits), formatError: createFormatError({ production }), resolveViewer: resolveCredentials,
   });
   const apollo = new ApolloServer<Context>({
-    schema,
+    // Through Apollo's gateway interface, its one way to take another executor (src/http/jit-executor.ts).
+    ...(config.graphqlJit ? { gateway: jitGateway(schema) as never } : { schema }),
     introspection: !production,
     hideSchemaDetailsFromClientErrors: production,
     includeStacktraceInErrorResponses: false,

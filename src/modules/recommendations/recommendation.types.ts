@@ -3,11 +3,15 @@ import { ContentItem, Product } from '../catalog/catalog.entity';
 import { ContentItemType, ProductType } from '../catalog/catalog.types';
 import { MissionTemplateType } from '../missions/mission.types';
 
+/** Synchronous, so src/schema.ts can give it to the built union as is (type-graphql wraps it in an async function). */
+export const recommendedItemTypeName = (value: unknown): string =>
+  (value instanceof Product ? 'Product' : value instanceof ContentItem ? 'ContentItem' : 'MissionTemplate');
+
 export const RecommendedItem = createUnionType({
   name: 'RecommendedItem',
   description: 'A product, a content item or a mission template.',
   types: () => [ProductType, ContentItemType, MissionTemplateType] as const,
-  resolveType: (value) => (value instanceof Product ? 'Product' : value instanceof ContentItem ? 'ContentItem' : 'MissionTemplate'),
+  resolveType: recommendedItemTypeName,
 });
 
 @ObjectType({ description: 'One recommended item, why, and how strongly.' })

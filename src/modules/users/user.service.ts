@@ -37,7 +37,10 @@ export class UserService {
       where.organization = filter.organizationId;
     }
     // Read-only rows: the users list is read, never written through (src/common/pagination.ts).
-    return paginate(ctx.em, User, where, first, after, 'createdAt', 'id', { rows: true });
+    const page = await paginate(ctx.em, User, where, first, after, 'createdAt', 'id', { rows: true });
+    // The page's keys in one query before its fields resolve: each personal field is then answered at once.
+    await ctx.keys.preload(page.edges.map((edge) => edge.node.id));
+    return page;
   }
 
   async updateProfile(ctx: Context, input: UpdateProfileInput): Promise<User> {
