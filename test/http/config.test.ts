@@ -78,7 +78,12 @@ describe('development defaults', () => {
     expect(config.s3.endpoint).toBe('http://127.0.0.1:9000');
   });
 
-  it.each([['PORT', 'abc'], ['QUERY_MAX_COST', '-1'], ['BODY_LIMIT_BYTES', '1.5']])('given %s=%s, then ConfigError names it', (name, value) => {
+  it('given GRAPHQL_JIT and DATA_KEY_CACHE_SECONDS, then graphql-jit and the key cache are on by default and follow the settings', () => {
+    expect(loadConfig({})).toMatchObject({ graphqlJit: true, dataKeyCacheSeconds: 300 });
+    expect(loadConfig({ GRAPHQL_JIT: 'false', DATA_KEY_CACHE_SECONDS: '0' })).toMatchObject({ graphqlJit: false, dataKeyCacheSeconds: 0 });
+  });
+
+  it.each([['PORT', 'abc'], ['QUERY_MAX_COST', '-1'], ['BODY_LIMIT_BYTES', '1.5'], ['DATA_KEY_CACHE_SECONDS', '-5']])('given %s=%s, then ConfigError names it', (name, value) => {
     expect(configError(() => loadConfig({ [name]: value })).message).toBe(`${name} must be a non-negative integer`);
   });
 

@@ -263,6 +263,26 @@ describe('batched key unwrapping', () => {
     expect(statements.filter((sql) => /from access_log_head/i.test(sql))).toHaveLength(1);
   });
 
+  it('given a users page with a subject whose key does not open, then that subject\'s personal fields error and the page still answers', async () => {
+    const damaged = await signUpEnterprise(server);
+    const em = server.app.orm.em.fork();
+    const [{ wrapped_key: original }] = await em.execute<{ wrapped_key: Buffer }[]>('select wrapped_key from subject_keys where subject_id = ?', [damaged.userId]);
+    await em.execute("update subject_keys set wrapped_key = decode(repeat('00', 60), 'hex') where subject_id = ?", [damaged.userId]);
+    try {
+      const page = await server.gql(UsersDocument, { first: 10, filter: { organizationId: damaged.organizationId } }, { token: admin.token });
+      expect(page.data?.users.edges.map((e) => e.node.id)).toEqual([damaged.userId]);
+      expect(page.data?.users.edges[0].node.name).toBeNull();
+      expect(expectError(page, 'INTERNAL_SERVER_ERROR').path).toEqual(['users', 'edges', 0, 'node', 'name']);
+      expect(JSON.stringify(page)).not.toContain(damaged.email);
+    } finally {
+      await em.execute('update subject_keys set wrapped_key = ? where subject_id = ?', [original, damaged.userId]);
+    }
+    // Restored, the same page reads the subject again (nothing of the failure was kept).
+    const again = await server.gql(UsersDocument, { first: 10, filter: { organizationId: damaged.organizationId } }, { token: admin.token });
+    expect(again.errors).toBeUndefined();
+    expect(again.data?.users.edges[0].node.email).toMatch(/\*\*\*@/);
+  });
+
   it('given a wrapped key that does not open, then that subject reads SubjectKeyUnreadable and its batch neighbours their keys; a failing database is not mistaken for it', async () => {
     const damaged = await signUpMember(server);
     const healthy = await signUpMember(server);
