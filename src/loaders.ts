@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApiKey } from './modules/api-keys/api-key.entity';
-import { ConsentEvent } from './modules/consents/consent.entity';
+import { ConsentEvent, type ConsentPurpose } from './modules/consents/consent.entity';
 import { ChatMessage } from './modules/conversations/conversation.entity';
 import { Product } from './modules/catalog/catalog.entity';
 import { Dataset } from './modules/datasets/dataset.entity';
@@ -82,13 +82,17 @@ export function createLoaders(em: EntityManager) {
      * rows, and hydrating them was most of its cost.
      */
     currentConsentsByUserId: new DataLoader<string, CurrentConsentRow[]>(async (ids) => {
-      const rows = await em.getConnection().execute<(CurrentConsentRow & { userId: string })[]>(
-        `select distinct on (user_id, purpose) user_id as "userId", purpose, granted, policy_version as "policyVersion", at
-         from consent_events where user_id in (?) order by user_id, purpose, at desc, id desc`,
+      // One row per user, its purposes' latest events as one JSON array: a page of 100 users is 100 rows to
+      // read, not 700 for the driver to parse column by column (most of the consents' cost on a users page).
+      const rows = await em.getConnection().execute<{ userId: string; events: [ConsentPurpose, boolean, string, number][] }[]>(
+        `select user_id as "userId", json_agg(json_build_array(purpose, granted, policy_version, floor(extract(epoch from at) * 1000))) as events
+         from (select distinct on (user_id, purpose) user_id, purpose, granted, policy_version, at
+               from consent_events where user_id in (?) order by user_id, purpose, at desc, id desc) latest
+         group by user_id`,
         [ids as string[]],
       );
-      for (const row of rows) row.at = new Date(row.at);
-      return groupBy(ids, rows, (r) => r.userId);
+      const byUser = new Map(rows.map((row) => [row.userId, row.events]));
+      return ids.map((id) => (byUser.get(id) ?? []).map(([purpose, granted, policyVersion, at]) => ({ purpose, granted, policyVersion, at: new Date(at) })));
     }),
   };
 }

@@ -108,12 +108,6 @@ export class KeyRing {
     return key;
   }
 
-  /** Loads the keys of a page's subjects in one query, so their fields are answered without waiting (peek). */
-  async preload(subjectIds: string[]): Promise<void> {
-    // Settled, not thrown: a key that does not open fails its subject's fields, not the page.
-    await this.loader.loadMany(subjectIds);
-  }
-
   /** A subject's key whose wrapped form the caller's own statement read: unwrapped here, and no query of its own. */
   primeWrapped(row: Pick<SubjectKey, 'subjectId' | 'wrappedKey' | 'keyVersion'>): void {
     const key = this.unwrap(row);

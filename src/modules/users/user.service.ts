@@ -36,11 +36,9 @@ export class UserService {
       if (!isUuid(filter.organizationId)) return emptyPage();
       where.organization = filter.organizationId;
     }
-    // Read-only rows: the users list is read, never written through (src/common/pagination.ts).
-    const page = await paginate(ctx.em, User, where, first, after, 'createdAt', 'id', { rows: true });
-    // The page's keys in one query before its fields resolve: each personal field is then answered at once.
-    await ctx.keys.preload(page.edges.map((edge) => edge.node.id));
-    return page;
+    // Read-only rows: the users list is read, never written through; its subjects' keys come in the same
+    // statement, so each personal field is answered at once (src/common/pagination.ts).
+    return paginate(ctx.em, User, where, first, after, 'createdAt', 'id', { rows: true, subjectKeys: ctx.keys });
   }
 
   async updateProfile(ctx: Context, input: UpdateProfileInput): Promise<User> {
