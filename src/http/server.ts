@@ -108,6 +108,11 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
           const firstField = operation?.selectionSet.selections.find((s) => s.kind === 'Field');
           contextValue.operationName = operationName ?? (firstField && 'name' in firstField ? firstField.name.value : null);
           contextValue.visit.operation = contextValue.operationName;
+          // Staff reads are written while the operation runs (a page's entries beside its remaining queries), and
+          // willSendResponse waits for them.
+          contextValue.accessReads.writeAsRead(() => ({
+            em: contextValue.em.fork(), log: services.accessLog, viewer: contextValue.viewer, ip: contextValue.ip, operation: contextValue.operationName,
+          }), (subjectId) => contextValue.keys.has(subjectId));
         },
         async didEncounterErrors({ contextValue, errors }) {
           for (const error of errors) {
@@ -129,7 +134,7 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
           // For the request's one log line (src/observability/request-log.ts), written when the response has gone.
           Object.assign(contextValue.visit, { viewer: contextValue.viewer.kind, errors: errors.length });
           // Written before the response leaves: a staff read is never unlogged.
-          if (contextValue.accessReads.size > 0) {
+          if (contextValue.accessReads.pending) {
             await contextValue.accessReads.flush(contextValue.em.fork(), services.accessLog, contextValue.viewer, contextValue.ip, contextValue.operationName);
           }
         },

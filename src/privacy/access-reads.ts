@@ -1,32 +1,87 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Viewer } from '../context';
 import { AccessAction } from './access-log.entity';
-import type { AccessLogService } from './access-log.service';
+import type { AccessLogInput, AccessLogService } from './access-log.service';
+
+/** Where a request's reads are written, asked for when a write starts (the viewer and operation as they are then). */
+export interface AccessReadsTarget {
+  em: EntityManager;
+  log: AccessLogService;
+  viewer: Viewer;
+  ip: string;
+  operation: string | null;
+}
 
 /**
  * Staff reads of other people's personal fields within one request, gathered
- * and written as one access-log entry per subject when the response is sent.
+ * and written as one access-log entry per subject read together. The response
+ * waits for every write (flush): a staff read never leaves unlogged.
  */
 export class AccessReads {
   private readonly fieldsBySubject = new Map<string, Set<string>>();
+  /** Set by writeAsRead: reads are then written while the operation goes on, not only when it has finished. */
+  private target: (() => AccessReadsTarget) | null = null;
+  /** Whether a subject's reads are all in: its key has loaded, so its remaining fields resolve in the same turn. */
+  private settled: (subjectId: string) => boolean = () => true;
+  private scheduled = false;
+  private writing: Promise<void> = Promise.resolve();
+  private started = false;
+  private failure: { error: unknown } | null = null;
 
   record(subjectId: string, field: string): void {
     let fields = this.fieldsBySubject.get(subjectId);
     if (!fields) this.fieldsBySubject.set(subjectId, (fields = new Set()));
     fields.add(field);
+    if (this.target && !this.scheduled) {
+      this.scheduled = true;
+      // After the reads of this turn of the event loop (a page's fields resolve together): its entries go to the
+      // database while the rest of the operation waits on its own queries, instead of after it.
+      setImmediate(() => {
+        this.scheduled = false;
+        if (this.target) this.write(this.target(), this.settled);
+      });
+    }
   }
 
-  get size(): number {
-    return this.fieldsBySubject.size;
+  /**
+   * Reads recorded from now on are written as they gather, each subject's once it is settled (a field without
+   * a value answers before its subject's key has loaded, the others after it: they still make one entry);
+   * flush writes the rest and waits for all.
+   */
+  writeAsRead(target: () => AccessReadsTarget, settled: (subjectId: string) => boolean): void {
+    this.target = target;
+    this.settled = settled;
   }
 
+  /** Whether anything is unwritten or still being written. */
+  get pending(): boolean {
+    return this.fieldsBySubject.size > 0 || this.started;
+  }
+
+  /** Writes what is left and waits for every write of this request; throws the first that failed. */
   async flush(em: EntityManager, log: AccessLogService, viewer: Viewer, ip: string, operation: string | null): Promise<void> {
-    if (this.fieldsBySubject.size === 0 || viewer.kind !== 'user') return;
-    const entries = [...this.fieldsBySubject].map(([subjectId, fields]) => ({
-      actorId: viewer.userId, actorRole: viewer.role, action: AccessAction.READ, subjectId,
-      fields: [...fields], operation, ipAddress: ip,
-    }));
-    this.fieldsBySubject.clear();
-    await log.append(em, entries);
+    this.target = null;
+    this.write({ em, log, viewer, ip, operation });
+    await this.writing;
+    const failure = this.failure;
+    this.failure = null;
+    this.started = false;
+    if (failure) throw failure.error;
+  }
+
+  private write(target: AccessReadsTarget, settled: (subjectId: string) => boolean = () => true): void {
+    if (this.fieldsBySubject.size === 0 || target.viewer.kind !== 'user') return;
+    const { userId, role } = target.viewer;
+    const entries: AccessLogInput[] = [];
+    for (const [subjectId, fields] of this.fieldsBySubject) {
+      if (!settled(subjectId)) continue;
+      entries.push({ actorId: userId, actorRole: role, action: AccessAction.READ, subjectId, fields: [...fields], operation: target.operation, ipAddress: target.ip });
+      this.fieldsBySubject.delete(subjectId);
+    }
+    if (entries.length === 0) return;
+    this.started = true;
+    this.writing = this.writing.then(() => target.log.append(target.em, entries)).then(() => undefined, (error: unknown) => {
+      this.failure ??= { error };
+    });
   }
 }

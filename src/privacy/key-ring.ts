@@ -108,6 +108,11 @@ export class KeyRing {
     return key;
   }
 
+  /** Whether this request has the subject's key already (loaded, destroyed or unreadable): peek answers without a query. */
+  has(subjectId: string): boolean {
+    return this.known.has(subjectId);
+  }
+
   /** A subject's key whose wrapped form the caller's own statement read: unwrapped here, and no query of its own. */
   primeWrapped(row: Pick<SubjectKey, 'subjectId' | 'wrappedKey' | 'keyVersion'>): void {
     const key = this.unwrap(row);

@@ -139,7 +139,7 @@ export async function registerSubscriptions(app: FastifyInstance, config: Readon
     onNext: async (_ctx, _id, _payload, args, result) => {
       const context = args.contextValue as Context;
       // A staff read of personal fields is logged before the message leaves, as over HTTP.
-      if (context.accessReads.size > 0) {
+      if (context.accessReads.pending) {
         await context.accessReads.flush(context.em.fork(), services.accessLog, context.viewer, context.ip, context.operationName);
         context.accessReads = new AccessReads();
       }

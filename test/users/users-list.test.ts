@@ -129,6 +129,28 @@ describe('users', () => {
     expect(reads.every((r) => r.actorId === admin.userId && r.fields.join() === 'email,name,phone')).toBe(true);
   });
 
+  it('given the access log refusing writes, then a staff page answers no personal data (HTTP 500); accepted again, the same page is logged once per subject', async () => {
+    // The page's entries are written while its consents and organizations are still being read: the response waits for them.
+    await sql(server, 'alter table access_log add constraint refuse_writes check (sequence < 0) not valid');
+    let refused;
+    try {
+      refused = await server.raw({ query: 'query { users(first: 5) { edges { node { id name email consents { purpose } organization { id } } } } }' }, { token: admin.token });
+    } finally {
+      await sql(server, 'alter table access_log drop constraint refuse_writes');
+    }
+    expect(refused.status).toBe(500);
+    expect(JSON.stringify(refused.body)).not.toMatch(/\*|@example\.com/);
+    expect(refused.body.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+
+    const before = await accessLogHead(server);
+    const result = await page(admin.token, { first: 5, filter: { organizationId: owner.organizationId } });
+    expect(result.edges).toHaveLength(5);
+    const reads = await sql<{ subjectId: string; fields: string[] }>(server,
+      `select subject_id as "subjectId", fields from access_log where sequence > ? and action = 'READ'`, [before]);
+    expect(reads.map((r) => r.subjectId).sort()).toEqual([...orgMembers].sort());
+    expect(reads.map((r) => r.fields.join())).toEqual(Array(5).fill('email,name,phone'));
+  });
+
   it.each([0, -1, 101])('given first: %i, then BAD_USER_INPUT on first', async (first) => {
     const result = await server.gql(UsersDocument, { first }, { token: admin.token });
     expectError(result, 'BAD_USER_INPUT', 'first');
