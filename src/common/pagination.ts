@@ -120,8 +120,11 @@ async function readRows<T extends object>(
   em: EntityManager, entity: EntityName<T>, where: FilterQuery<T>, orderBy: never, limit: number, subjectKeys?: KeyRing,
 ): Promise<T[]> {
   const meta = em.getMetadata().get(entity as never);
-  const references = meta.relations.filter((p) => p.kind === ReferenceKind.MANY_TO_ONE || (p.kind === ReferenceKind.ONE_TO_ONE && p.owner)).map((p) => p.name);
-  const qb = em.createQueryBuilder(entity).select('*').where(where).orderBy(orderBy).limit(limit);
+  const isReference = (p: { kind: ReferenceKind; owner?: boolean }) => p.kind === ReferenceKind.MANY_TO_ONE || (p.kind === ReferenceKind.ONE_TO_ONE && !!p.owner);
+  const references = meta.relations.filter(isReference).map((p) => p.name);
+  // Hidden properties (a password hash, a key's digest) are never read for a page: no resolver may show them.
+  const columns = meta.props.filter((p) => p.persist !== false && !p.hidden && (p.kind === ReferenceKind.SCALAR || isReference(p))).map((p) => p.name);
+  const qb = em.createQueryBuilder(entity).select(columns as never).where(where).orderBy(orderBy).limit(limit);
   if (subjectKeys) {
     qb.addSelect([
       raw(`(select k.wrapped_key from subject_keys k where k.subject_id = "${qb.alias}".id) as "${WRAPPED_KEY}"`),

@@ -3,6 +3,9 @@ import { UsersDocument, type UsersQuery } from '../__generated__/typed-documents
 import { createStaff, signUpEnterprise, signUpMember, type Account } from '../factories/accounts';
 import { expectError, startServer, type TestServer } from '../setup/harness';
 import { accessLogHead, sql } from '../auth/support';
+import { paginate } from '../../src/common/pagination';
+import { User } from '../../src/modules/users/user.entity';
+import { KeyRing } from '../../src/privacy/key-ring';
 
 let server: TestServer;
 let admin: Account;
@@ -149,6 +152,20 @@ describe('users', () => {
       `select subject_id as "subjectId", fields from access_log where sequence > ? and action = 'READ'`, [before]);
     expect(reads.map((r) => r.subjectId).sort()).toEqual([...orgMembers].sort());
     expect(reads.map((r) => r.fields.join())).toEqual(Array(5).fill('email,name,phone'));
+  });
+
+  it('given a page read as rows, then each row has its properties and its key in the ring, but no hidden property (the password hash)', async () => {
+    const em = server.app.orm.em.fork();
+    const keys = new KeyRing(em, server.app.services.master);
+    const rows = await paginate(em, User, { organization: owner.organizationId }, 5, null, 'createdAt', 'id', { rows: true, subjectKeys: keys });
+    expect(rows.edges.map((e) => e.node.id).sort()).toEqual([...orgMembers].sort());
+    for (const { node } of rows.edges) {
+      expect('passwordHash' in node).toBe(false);
+      expect(Buffer.isBuffer(node.emailEnc)).toBe(true);
+      expect(node.organization).toEqual({ id: owner.organizationId });
+      expect(Object.keys(node).some((k) => k.startsWith('__'))).toBe(false);
+      expect(keys.has(node.id)).toBe(true);
+    }
   });
 
   it.each([0, -1, 101])('given first: %i, then BAD_USER_INPUT on first', async (first) => {
