@@ -4,6 +4,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
+import { apolloLogger } from '../logging/logger';
 import type { Config } from '../config';
 import type { Context, Viewer } from '../context';
 import { createLoaders } from '../loaders';
@@ -135,7 +136,13 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
           Object.assign(contextValue.visit, { viewer: contextValue.viewer.kind, errors: errors.length });
           // Written before the response leaves: a staff read is never unlogged.
           if (contextValue.accessReads.pending) {
-            await contextValue.accessReads.flush(contextValue.em.fork(), services.accessLog, contextValue.viewer, contextValue.ip, contextValue.operationName);
+            try {
+              await contextValue.accessReads.flush(contextValue.em.fork(), services.accessLog, contextValue.viewer, contextValue.ip, contextValue.operationName);
+            } catch (error) {
+              // Logged here, scrubbed; what Apollo gets (it answers HTTP 500) carries no SQL or driver detail of its own.
+              log.error({ err: error, requestId: contextValue.requestId }, 'access log write failed');
+              throw new Error('The access log could not be written');
+            }
           }
         },
       };
@@ -162,6 +169,8 @@ export async function createHttpServer(config: Readonly<Config>, services: Servi
     validationRules: queryLimitRules(config.queryLimits),
     parseOptions: { maxTokens: config.queryLimits.maxTokens },
     formatError: createFormatError({ production }),
+    // Apollo's own messages (an unexpected failure while answering) go through the service's logger, not the console.
+    logger: apolloLogger(log),
     // No cache hints are used: without the cache-control plugin no plugin resolves per field, and
     // Apollo does not wrap every field's resolver (a page of 100 users has thousands of fields).
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), inputGuardPlugin<Context>(), requestPlugin,

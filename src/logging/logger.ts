@@ -1,6 +1,6 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { Config } from '../config';
-import { scrubError } from './scrub';
+import { scrubError, scrubText } from './scrub';
 
 /** Keys whose values are personal data or secrets: redacted should they ever appear in a log object. */
 const REDACTED_PATHS = ['password', '*.password', 'email', '*.email', 'phone', '*.phone', 'name', '*.name', 'token', '*.token', 'authorization', '*.authorization', 'ip', '*.ip'];
@@ -42,4 +42,16 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Des
     },
   };
   return destination ? pino(options, destination) : pino(options);
+}
+
+/** What Apollo Server logs with (its Logger interface): the messages it writes itself, scrubbed like any error text. */
+export function apolloLogger(log: Logger): Record<'debug' | 'info' | 'warn' | 'error', (message?: unknown) => void> {
+  const line = (message: unknown) => scrubText(message instanceof Error ? `${message.name}: ${message.message}` : String(message));
+  const apollo = log.child({ component: 'apollo' });
+  return {
+    debug: (message) => apollo.debug(line(message)),
+    info: (message) => apollo.info(line(message)),
+    warn: (message) => apollo.warn(line(message)),
+    error: (message) => apollo.error(line(message)),
+  };
 }

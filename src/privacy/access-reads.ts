@@ -14,11 +14,15 @@ export interface AccessReadsTarget {
 
 /**
  * Staff reads of other people's personal fields within one request, gathered
- * and written as one access-log entry per subject read together. The response
- * waits for every write (flush): a staff read never leaves unlogged.
+ * and written as one access-log entry per subject read together; a field of a
+ * subject already logged for the request is not logged again, and one reached
+ * later (another path to the same subject) makes an entry of its own. The
+ * response waits for every write (flush): a staff read never leaves unlogged.
  */
 export class AccessReads {
   private readonly fieldsBySubject = new Map<string, Set<string>>();
+  /** Fields of each subject already written (or being written) for this request: read again, they are not logged twice. */
+  private readonly written = new Map<string, Set<string>>();
   /** Set by writeAsRead: reads are then written while the operation goes on, not only when it has finished. */
   private target: (() => AccessReadsTarget) | null = null;
   /** Whether a subject's reads are all in: its key has loaded, so its remaining fields resolve in the same turn. */
@@ -29,6 +33,7 @@ export class AccessReads {
   private failure: { error: unknown } | null = null;
 
   record(subjectId: string, field: string): void {
+    if (this.written.get(subjectId)?.has(field)) return;
     let fields = this.fieldsBySubject.get(subjectId);
     if (!fields) this.fieldsBySubject.set(subjectId, (fields = new Set()));
     fields.add(field);
@@ -77,6 +82,9 @@ export class AccessReads {
       if (!settled(subjectId)) continue;
       entries.push({ actorId: userId, actorRole: role, action: AccessAction.READ, subjectId, fields: [...fields], operation: target.operation, ipAddress: target.ip });
       this.fieldsBySubject.delete(subjectId);
+      const logged = this.written.get(subjectId);
+      if (logged) for (const field of fields) logged.add(field);
+      else this.written.set(subjectId, fields);
     }
     if (entries.length === 0) return;
     this.started = true;

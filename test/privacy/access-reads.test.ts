@@ -4,13 +4,16 @@ import { Role } from '../../src/auth/roles';
 import type { Viewer } from '../../src/context';
 import { AccessReads, type AccessReadsTarget } from '../../src/privacy/access-reads';
 import { sql } from '../auth/support';
+import { createStaff, signUpMember } from '../factories/accounts';
+import { captureLog } from '../setup/capture';
 import { startServer, type TestServer } from '../setup/harness';
 
 // A request's staff reads are written while its operation runs (src/privacy/access-reads.ts): each subject
 // once it is settled, still one entry per subject, and flush waits for every write and surfaces a failure.
 
 let server: TestServer;
-beforeAll(async () => { server = await startServer(); });
+const captured = captureLog();
+beforeAll(async () => { server = await startServer({}, { log: captured.log }); });
 afterAll(async () => { await server.close(); });
 
 const viewer: Viewer = { kind: 'user', userId: randomUUID(), role: Role.ADMIN, organizationId: null, sessionId: randomUUID() };
@@ -21,7 +24,7 @@ const entriesAbout = (subjectIds: string[]) => sql<{ subjectId: string; fields: 
 describe('AccessReads', () => {
   it('given reads of a settled and an unsettled subject, then the settled one is written before flush and each subject gets exactly one entry', async () => {
     const [ready, waiting] = [randomUUID(), randomUUID()];
-    const settled = new Set([ready]);
+    const settled = new Set<string>([ready]);
     const reads = new AccessReads();
     reads.writeAsRead(target, (id) => settled.has(id));
     reads.record(ready, 'name');
@@ -70,5 +73,31 @@ describe('AccessReads', () => {
     reads.record(subject, 'name');
     await reads.flush(server.app.orm.em.fork(), server.app.services.accessLog, { kind: 'anonymous' }, '192.0.2.7', 'Probe');
     expect(await entriesAbout([subject])).toEqual([]);
+  });
+
+  it('given the access log refusing a staff page\'s writes, then HTTP 500, and the failure is logged once, scrubbed, by the service (not by Apollo on the console)', async () => {
+    const admin = await createStaff(server, Role.ADMIN);
+    const member = await signUpMember(server, { name: '홍길동', phone: '010-1234-5678' });
+    const errors = jest.spyOn(console, 'error');
+    const from = captured.lines.length;
+    await sql(server, 'alter table access_log add constraint refuse_page check (subject_id is distinct from ?) not valid', [member.userId]);
+    let answer;
+    try {
+      answer = await server.raw({ query: `query { user(id: "${member.userId}") { id name email phone } }` }, { token: admin.token });
+    } finally {
+      await sql(server, 'alter table access_log drop constraint refuse_page');
+    }
+    expect(answer.status).toBe(500);
+    expect(JSON.stringify(answer.body)).not.toMatch(/홍|\*|5678|@/);
+    const written = captured.lines.slice(from);
+    const failures = written.filter((line) => line.includes('access log write failed'));
+    expect(failures).toHaveLength(1);
+    expect(JSON.parse(failures[0]).err).toMatchObject({ type: expect.any(String) });
+    // The driver's text is scrubbed of values (the statement's shape stays); nothing personal, and nothing from Apollo but the generic line.
+    for (const line of written) expect(line).not.toMatch(new RegExp(`${member.userId}|${admin.userId}|${member.email}|홍길동|010-1234-5678|127\\.0\\.0\\.1`));
+    const fromApollo = written.map((line) => JSON.parse(line) as { component?: string; msg?: string }).filter((r) => r.component === 'apollo');
+    expect(fromApollo.map((r) => r.msg)).toEqual([expect.stringMatching(/access log could not be written/)]);
+    expect(errors).not.toHaveBeenCalled();
+    errors.mockRestore();
   });
 });

@@ -154,6 +154,22 @@ describe('users', () => {
     expect(reads.map((r) => r.fields.join())).toEqual(Array(5).fill('email,name,phone'));
   });
 
+  it('given a subject reached twice in one request (the page, then its organization\'s members), then no field of it is logged twice, and every field read is logged', async () => {
+    const before = await accessLogHead(server);
+    const result = await server.raw({ query: `query { users(first: 5, filter: { organizationId: "${owner.organizationId}" }) {
+      edges { node { id name organization { members { id name email } } } } } }` }, { token: admin.token });
+    expect(result.status).toBe(200);
+    expect(result.body.errors).toBeUndefined();
+    expect(result.body.data.users.edges[0].node.organization.members).toHaveLength(5);
+    const reads = await sql<{ subjectId: string; fields: string[] }>(server,
+      `select subject_id as "subjectId", fields from access_log where sequence > ? and action = 'READ' order by sequence`, [before]);
+    for (const member of orgMembers) {
+      const fields = reads.filter((r) => r.subjectId === member).flatMap((r) => r.fields);
+      expect(fields.sort()).toEqual(['email', 'name']);
+    }
+    expect(new Set(reads.map((r) => r.subjectId))).toEqual(new Set(orgMembers));
+  });
+
   it('given a page read as rows, then each row has its properties and its key in the ring, but no hidden property (the password hash)', async () => {
     const em = server.app.orm.em.fork();
     const keys = new KeyRing(em, server.app.services.master);
