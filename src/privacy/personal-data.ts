@@ -35,7 +35,7 @@ export async function decryptPersonal(ctx: Pick<Context, 'keys'>, entity: string
  * (whom field rules already limited) in full; staff masked per the registry,
  * and the read is recorded for the access log. Field rules run first, so
  * nobody else reaches this. Answered at once when the request holds the
- * subject's key already (a page preloads its subjects' keys): a page of 100
+ * subject's key already (a users page reads its subjects' keys in its own statement): a page of 100
  * users has hundreds of these fields, and a promise each was most of their cost.
  */
 export function presentPersonal(
