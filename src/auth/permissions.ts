@@ -21,7 +21,7 @@ import { policyRules } from '../modules/policies/policy.rules';
 import { userRules } from '../modules/users/user.rules';
 import { privacyRules } from '../privacy/privacy.rules';
 import { authRules } from './auth.rules';
-import { carrier, decisionNow } from './policy';
+import { carrier, decisionNow, isOpenRule } from './policy';
 
 type RuleTree = Record<string, Record<string, unknown> | unknown>;
 
@@ -82,9 +82,17 @@ export function withDecisionsNow(served: GraphQLSchema, bare: GraphQLSchema): Gr
     const bareType = bare.getType(type.name);
     if (!isObjectType(bareType)) continue;
     for (const field of Object.values(type.getFields())) {
-      const now = decisionNow(ruleOf(type.name, field.name));
+      const rule = ruleOf(type.name, field.name);
+      const now = decisionNow(rule);
       if (!now) continue;
-      const own: GraphQLFieldResolver<unknown, Context> = bareType.getFields()[field.name]?.resolve ?? defaultFieldResolver;
+      const bareResolve = bareType.getFields()[field.name]?.resolve;
+      // A field of an open type that reads its parent's property needs no resolver at all: the executor then
+      // reads the property inline (graphql-jit compiles it), where a call each was a page's 700 consents' cost.
+      if (isOpenRule(rule) && !bareResolve) {
+        field.resolve = undefined;
+        continue;
+      }
+      const own: GraphQLFieldResolver<unknown, Context> = bareResolve ?? defaultFieldResolver;
       const shielded = field.resolve!;
       field.resolve = (parent, args, ctx: Context, info) => {
         const verdict = now(parent, ctx);

@@ -168,7 +168,10 @@ export const carrier = rule('carrier', { cache: 'contextual' })(() => true);
 /** A value inside one resource (a persona, a metric, a consent): reached only through that resource's guarded fields. */
 export const partOfResource = rule('partOfResource', { cache: 'contextual' })(() => true);
 // They always let through: decided at once.
-for (const open of [referenceData, carrier, partOfResource]) DECISIONS_NOW.set(open, () => true);
+const OPEN_RULES = new Set<unknown>([referenceData, carrier, partOfResource]);
+for (const open of OPEN_RULES) DECISIONS_NOW.set(open as AnyRule, () => true);
+/** Whether a rule lets every caller through (the type is guarded where it is reached, not in itself). */
+export const isOpenRule = (shieldRule: unknown): boolean => OPEN_RULES.has(shieldRule);
 
 /** A resource that is its subject's alone: nobody else reads it, staff included (health, conversations, purchases). */
 export function subjectPolicy<Row extends object>(type: string, subjectOf: (row: Row) => string | null | undefined): Policy<Row> {

@@ -5,7 +5,7 @@ import { badInput } from '../errors';
 import type { KeyRing } from '../privacy/key-ring';
 import { isUuid } from './ids';
 
-@ObjectType({ description: 'Where a page ends.' })
+@ObjectType({ description: 'Where a page ends.', simpleResolvers: true })
 export class PageInfo {
   @Field({ description: 'Whether more items follow this page.' })
   hasNextPage!: boolean;
@@ -21,9 +21,13 @@ export interface Page<T> {
   readonly totalCount: number | Promise<number>;
 }
 
-/** Relay-style connection types with the contract's names (XEdge, XConnection). */
+/**
+ * Relay-style connection types with the contract's names (XEdge, XConnection). An edge and a page's edges and
+ * pageInfo are plain values (type-graphql's simple resolvers: the executor reads them inline, not through a
+ * resolver each); totalCount keeps its resolver, as it may be a promise (a getter counting on demand).
+ */
 export function connectionTypes<T extends object>(name: string, nodeType: ClassType<T>, description: string) {
-  @ObjectType(`${name}Edge`, { description: `One ${description} and its cursor.` })
+  @ObjectType(`${name}Edge`, { description: `One ${description} and its cursor.`, simpleResolvers: true })
   class Edge {
     @Field({ description: 'Opaque position of this edge.' })
     cursor!: string;
@@ -34,10 +38,10 @@ export function connectionTypes<T extends object>(name: string, nodeType: ClassT
 
   @ObjectType(`${name}Connection`, { description: `A page of ${description}s.` })
   class Connection {
-    @Field(() => [Edge], { description: 'The items of this page.' })
+    @Field(() => [Edge], { description: 'The items of this page.', simple: true })
     edges!: Edge[];
 
-    @Field(() => PageInfo, { description: 'Whether more items follow.' })
+    @Field(() => PageInfo, { description: 'Whether more items follow.', simple: true })
     pageInfo!: PageInfo;
 
     @Field(() => Int, { description: 'Number of items matching, over all pages.' })

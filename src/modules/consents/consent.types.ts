@@ -1,7 +1,8 @@
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import { ConsentChannel, ConsentPurpose } from './consent.entity';
 
-@ObjectType({ description: 'The current state of one consent purpose, derived from the latest event.' })
+// Plain values (simpleResolvers: no resolver per field, the executor reads them inline): a users page has 700.
+@ObjectType({ description: 'The current state of one consent purpose, derived from the latest event.', simpleResolvers: true })
 export class Consent {
   @Field(() => ConsentPurpose, { description: 'The purpose.' })
   purpose!: ConsentPurpose;
@@ -16,7 +17,7 @@ export class Consent {
   updatedAt!: Date;
 }
 
-@ObjectType({ description: 'One append-only consent decision.' })
+@ObjectType({ description: 'One append-only consent decision.', simpleResolvers: true })
 export class ConsentEvent {
   @Field(() => ID, { description: 'Identifier.' })
   id!: string;

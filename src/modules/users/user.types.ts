@@ -7,7 +7,8 @@ import { UserStatus } from './user.entity';
  * A person's account. Resolvers return the entity; personal fields are
  * decrypted, masked for staff and access-logged in UserResolver.
  */
-@ObjectType('User', { description: 'An account: a member, an enterprise user or staff.' })
+// Its own fields are plain columns (simpleResolvers: the shield's decision reads them, without type-graphql's resolver).
+@ObjectType('User', { description: 'An account: a member, an enterprise user or staff.', simpleResolvers: true })
 export class UserType {
   @Field(() => ID, { description: 'Stable identifier; the only field partners may see.' })
   id!: string;
