@@ -1,14 +1,14 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApiKey } from './modules/api-keys/api-key.entity';
-import { ConsentEvent, type ConsentPurpose } from './modules/consents/consent.entity';
+import { ConsentEvent } from './modules/consents/consent.entity';
 import { ChatMessage } from './modules/conversations/conversation.entity';
 import { Product } from './modules/catalog/catalog.entity';
 import { Dataset } from './modules/datasets/dataset.entity';
 import { MissionCheckIn } from './modules/missions/mission.entity';
 import { InfluencerModel, ModelVersion, TrainingJob } from './modules/models/model.entity';
 import { Organization } from './modules/organizations/organization.entity';
-import { User } from './modules/users/user.entity';
+import { type CurrentConsentState, User } from './modules/users/user.entity';
 
 // Per-request loaders, named XByYLoader-style: one query per field per
 // request, however many parents ask.
@@ -76,28 +76,15 @@ export function createLoaders(em: EntityManager) {
       const rows = await em.find(ConsentEvent, { user: { $in: [...ids] } }, { orderBy: { at: 'asc', id: 'asc' } });
       return groupBy(ids, rows, (e) => e.user.id);
     }),
-    /**
-     * The latest event per purpose of each user (what `consents` shows): the database picks them
-     * (distinct on), and they come back as plain rows, not entities: a page of 100 users is 700
-     * rows, and hydrating them was most of its cost.
-     */
-    currentConsentsByUserId: new DataLoader<string, CurrentConsentRow[]>(async (ids) => {
-      // One row per user, its purposes' latest events as one JSON array: a page of 100 users is 100 rows to
-      // read, not 700 for the driver to parse column by column (most of the consents' cost on a users page).
-      const rows = await em.getConnection().execute<{ userId: string; events: [ConsentPurpose, boolean, string, number][] }[]>(
-        `select user_id as "userId", json_agg(json_build_array(purpose, granted, policy_version, floor(extract(epoch from at) * 1000))) as events
-         from (select distinct on (user_id, purpose) user_id, purpose, granted, policy_version, at
-               from consent_events where user_id in (?) order by user_id, purpose, at desc, id desc) latest
-         group by user_id`,
-        [ids as string[]],
+    /** Each user's consents in force, as the database keeps them on the user's row (users.current_consents). */
+    currentConsentsByUserId: new DataLoader<string, CurrentConsentState>(async (ids) => {
+      const rows = await em.getConnection().execute<{ id: string; state: CurrentConsentState | null }[]>(
+        'select id, current_consents as state from users where id in (?)', [ids as string[]],
       );
-      const byUser = new Map(rows.map((row) => [row.userId, row.events]));
-      return ids.map((id) => (byUser.get(id) ?? []).map(([purpose, granted, policyVersion, at]) => ({ purpose, granted, policyVersion, at: new Date(at) })));
+      const byUser = new Map(rows.map((row) => [row.id, row.state]));
+      return ids.map((id) => byUser.get(id) ?? []);
     }),
   };
 }
-
-/** What the current state of one purpose needs of its latest event. */
-export type CurrentConsentRow = Pick<ConsentEvent, 'purpose' | 'granted' | 'policyVersion' | 'at'>;
 
 export type Loaders = ReturnType<typeof createLoaders>;

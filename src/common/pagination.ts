@@ -127,6 +127,7 @@ async function readRows<T extends object>(
   const isReference = (p: { kind: ReferenceKind; owner?: boolean }) => p.kind === ReferenceKind.MANY_TO_ONE || (p.kind === ReferenceKind.ONE_TO_ONE && !!p.owner);
   const references = meta.relations.filter(isReference).map((p) => p.name);
   // Hidden properties (a password hash, a key's digest) are never read for a page: no resolver may show them.
+  // Lazy ones are: an entity leaves them out, a page reads what its fields show (a user's consents in force).
   const columns = meta.props.filter((p) => p.persist !== false && !p.hidden && (p.kind === ReferenceKind.SCALAR || isReference(p))).map((p) => p.name);
   const qb = em.createQueryBuilder(entity).select(columns as never).where(where).orderBy(orderBy).limit(limit);
   if (subjectKeys) {

@@ -95,6 +95,8 @@ export const PERSONAL_DATA_REGISTRY: Record<string, EntityRegistration> = {
       passwordHash: { category: DataCategory.MEMBER_PROFILE, item: 'password hash (argon2id)' },
       lockedUntil: { category: DataCategory.SERVICE_USAGE_RECORD, item: 'sign-in lock' },
       failedSignIns: { category: DataCategory.SERVICE_USAGE_RECORD, item: 'failed sign-ins in a row' },
+      // Derived by the database from ConsentEvent: erasing or purging events recomputes it (Migration20261208100000).
+      currentConsents: { category: DataCategory.CONTRACT_RECORD, item: 'consents in force (the latest decision per purpose)' },
     },
     notPersonal: ['id', 'role', 'status', 'organization', 'processingSuspended', 'createdAt', 'updatedAt', 'withdrawnAt'],
   },

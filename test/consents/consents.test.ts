@@ -1,5 +1,5 @@
-import { ConsentPurposesDocument, MeDocument, UpdateConsentsDocument, UserConsentHistoryDocument, UserByIdDocument } from '../__generated__/typed-documents';
-import { createStaff, signUpMember } from '../factories/accounts';
+import { ConsentPurposesDocument, MeDocument, UpdateConsentsDocument, UserConsentHistoryDocument, UserByIdDocument, UserConsentsDocument, UsersConsentsDocument } from '../__generated__/typed-documents';
+import { createStaff, signUpEnterprise, signUpMember, type Account } from '../factories/accounts';
 import { expectError, startServer, type TestServer } from '../setup/harness';
 import { Role } from '../../src/auth/roles';
 
@@ -91,5 +91,80 @@ describe('consent history access', () => {
     expect(byOfficer.data!.user!.consentHistory).toHaveLength(7);
     const user = await server.gql(UserByIdDocument, { id: member.userId }, { token: admin.token });
     expect(user.errors).toBeUndefined();
+  });
+});
+
+// The consents in force are kept on the user's row by the database (Migration20261208100000); pages of users show
+// them from there. Whatever writes the events, the state shown is the latest event per purpose.
+describe('consents in force, as the database keeps them', () => {
+  type Shown = { purpose: string; granted: boolean; policyVersion: string; updatedAt: string }[];
+  let admin: Account;
+  beforeAll(async () => { admin = await createStaff(server, Role.ADMIN); });
+
+  const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []) => server.app.orm.em.fork().execute<T[]>(query, params);
+  /** The latest event per purpose, read from the history itself. */
+  const fromHistory = async (userId: string): Promise<Shown> => {
+    // Milliseconds, as the API shows a time.
+    const rows = await sql<{ purpose: string; granted: boolean; policy_version: string; ms: number }>(
+      `select distinct on (purpose) purpose, granted, policy_version, floor(extract(epoch from at) * 1000)::float8 as ms
+       from consent_events where user_id = ? order by purpose, at desc, id desc`, [userId]);
+    const order = ['TERMS_OF_SERVICE', 'PERSONAL_INFO_COLLECTION', 'MARKETING', 'PERSONALIZATION', 'HEALTH_DATA', 'CONVERSATION_ANALYSIS', 'THIRD_PARTY_PROVISION'];
+    return rows.sort((a, b) => order.indexOf(a.purpose) - order.indexOf(b.purpose))
+      .map((r) => ({ purpose: r.purpose, granted: r.granted, policyVersion: r.policy_version, updatedAt: new Date(r.ms).toISOString() }));
+  };
+  /** What staff see: on a page of users (read from the row) and on the user alone (loaded); both must agree. */
+  const shown = async (account: Account): Promise<Shown> => {
+    const listed = await server.gql(UsersConsentsDocument, { first: 10, filter: { organizationId: account.organizationId } }, { token: admin.token });
+    expect(listed.errors).toBeUndefined();
+    expect(listed.data!.users.edges.map((e) => e.node.id)).toEqual([account.userId]);
+    const alone = await server.gql(UserConsentsDocument, { id: account.userId }, { token: admin.token });
+    expect(alone.errors).toBeUndefined();
+    expect(alone.data!.user!.consents).toEqual(listed.data!.users.edges[0].node.consents);
+    return listed.data!.users.edges[0].node.consents as Shown;
+  };
+  const marketing = async (account: Account) => (await shown(account)).find((c) => c.purpose === 'MARKETING')?.granted;
+
+  it('given a sign-up and a change through the API, then the page shows the latest decision per purpose', async () => {
+    const user = await signUpEnterprise(server);
+    const initial = await shown(user);
+    expect(initial).toHaveLength(7);
+    expect(initial).toEqual(await fromHistory(user.userId));
+    expect(consentMap(initial)).toMatchObject({ TERMS_OF_SERVICE: true, MARKETING: false });
+    expect((await server.gql(UpdateConsentsDocument, { consents: [{ purpose: 'MARKETING', granted: true }] }, { token: user.token })).errors).toBeUndefined();
+    expect(await marketing(user)).toBe(true);
+    expect(await shown(user)).toEqual(await fromHistory(user.userId));
+  });
+
+  it('given events written, changed and deleted by SQL (a console, the purge, erasure), then the state follows the history', async () => {
+    const user = await signUpEnterprise(server);
+    await server.gql(UpdateConsentsDocument, { consents: [{ purpose: 'MARKETING', granted: true }] }, { token: user.token });
+    const insert = "insert into consent_events (id, user_id, purpose, granted, policy_version, channel, at) values (gen_random_uuid(), ?, 'MARKETING', ?, 'v-sql', 'ADMIN_CONSOLE', now() + ?::interval)";
+    // An older decision arriving late does not replace the newer one.
+    await sql(insert, [user.userId, false, '-1 day']);
+    expect(await marketing(user)).toBe(true);
+    // A newer one does.
+    await sql(insert, [user.userId, false, '1 second']);
+    expect(await shown(user)).toEqual(await fromHistory(user.userId));
+    expect(await marketing(user)).toBe(false);
+    // Changed in place: the state is recomputed.
+    await sql("update consent_events set granted = true where user_id = ? and policy_version = 'v-sql' and at > now()", [user.userId]);
+    expect(await marketing(user)).toBe(true);
+    // The latest deleted: the one before it is in force again (the API's grant), not the late older one.
+    await sql("delete from consent_events where user_id = ? and policy_version = 'v-sql' and at > now()", [user.userId]);
+    const after = await shown(user);
+    expect(after.find((c) => c.purpose === 'MARKETING')).toMatchObject({ granted: true, policyVersion: expect.not.stringMatching(/v-sql/) });
+    expect(after).toEqual(await fromHistory(user.userId));
+    // Every event gone: nothing in force, and nothing shown.
+    await sql('delete from consent_events where user_id = ?', [user.userId]);
+    expect(await shown(user)).toEqual([]);
+    expect(await sql('select current_consents from users where id = ?', [user.userId])).toEqual([{ current_consents: null }]);
+  });
+
+  it('given every user written by this file, then each row\'s state equals the one its history gives', async () => {
+    const drift = await sql<{ count: number }>(
+      'select count(*)::int as count from users where current_consents::text is distinct from consent_events_state_of(id)::text');
+    expect(drift).toEqual([{ count: 0 }]);
+    const [{ count }] = await sql<{ count: number }>('select count(*)::int as count from users where current_consents is not null');
+    expect(count).toBeGreaterThan(5);
   });
 });

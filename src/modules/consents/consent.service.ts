@@ -4,7 +4,7 @@ import { inTransaction } from '../../db/transaction';
 import { badInput, notFound } from '../../errors';
 import type { ServiceDeps } from '../../services';
 import { UsageEventType } from '../usage/usage.entity';
-import { User, UserStatus } from '../users/user.entity';
+import { type CurrentConsentState, User, UserStatus, type UserRow } from '../users/user.entity';
 import { ConsentChannel, ConsentEvent, ConsentPurpose, ConsentPurposeDefinition } from './consent.entity';
 import type { Consent, ConsentInput } from './consent.types';
 
@@ -21,6 +21,15 @@ export function deriveConsents(events: Pick<ConsentEvent, 'purpose' | 'granted' 
   });
 }
 
+/** The consents of users.current_consents (kept by the database: Migration20261208100000), in purpose order. */
+function fromState(state: CurrentConsentState | null): Consent[] {
+  const byPurpose = new Map((state ?? []).map((entry) => [entry[0], entry]));
+  return ALL_PURPOSES.filter((p) => byPurpose.has(p)).map((purpose) => {
+    const [, granted, policyVersion, at] = byPurpose.get(purpose)!;
+    return { purpose, granted, policyVersion, updatedAt: new Date(at) };
+  });
+}
+
 export class ConsentService {
   constructor(private readonly deps: ServiceDeps) {}
 
@@ -28,8 +37,10 @@ export class ConsentService {
     return em.find(ConsentPurposeDefinition, {}, { orderBy: { sortOrder: 'asc' } });
   }
 
-  async currentFor(ctx: Context, user: User): Promise<Consent[]> {
-    return deriveConsents(await ctx.loaders.currentConsentsByUserId.load(user.id));
+  /** The consents in force as the database keeps them on the user's row: from the row when it was read with it (a page of users), else loaded. */
+  currentFor(ctx: Context, user: UserRow): Consent[] | Promise<Consent[]> {
+    if (user.currentConsents !== undefined) return fromState(user.currentConsents);
+    return ctx.loaders.currentConsentsByUserId.load(user.id).then(fromState);
   }
 
   /** Rejects duplicates; every purpose must appear at most once. */

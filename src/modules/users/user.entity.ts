@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Entity, Enum, Index, ManyToOne, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Enum, Index, JsonType, ManyToOne, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 import { registerEnumType } from 'type-graphql';
 import { Role } from '../../auth/roles';
+import type { ConsentPurpose } from '../consents/consent.entity';
 import { Organization } from '../organizations/organization.entity';
 
 export enum UserStatus {
@@ -83,7 +84,17 @@ export class User {
 
   @Property({ type: 'timestamptz', nullable: true })
   withdrawnAt: Date | null = null;
+
+  /**
+   * The consents in force, kept by the database from the consent events (Migration20261208100000), never written
+   * here. Lazy: an entity does not read it; a page of users does (src/common/pagination.ts), and shows consents from it.
+   */
+  @Property({ type: JsonType, columnType: 'json', nullable: true, lazy: true })
+  currentConsents?: CurrentConsentState | null;
 }
+
+/** [purpose, granted, policy version, at in epoch milliseconds] for each purpose with an event. */
+export type CurrentConsentState = [ConsentPurpose, boolean, string, number][];
 
 /**
  * A user as field resolvers read it: the entity, or a read-only row of a page (src/common/pagination.ts).
