@@ -10,8 +10,11 @@ import { Migration } from '@mikro-orm/migrations';
 export class Migration20261208100000 extends Migration {
   override async up(): Promise<void> {
     this.addSql('alter table users add column current_consents json null;');
+    // Volatile, not stable: its query then takes a snapshot of its own. Two transactions changing one user's events
+    // meet at the user's row (each trigger updates it); the later one, once the earlier commits, recomputes with
+    // that commit in sight, where a stable function would recompute from its statement's older snapshot and drop it.
     this.addSql(`
-      create function consent_events_state_of(subject uuid) returns json language sql stable as $$
+      create function consent_events_state_of(subject uuid) returns json language sql volatile as $$
         select json_agg(json_build_array(purpose, granted, policy_version, floor(extract(epoch from at) * 1000)) order by purpose)
         from (select distinct on (purpose) purpose, granted, policy_version, at from consent_events
               where user_id = subject order by purpose, at desc, id desc) latest

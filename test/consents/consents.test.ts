@@ -1,6 +1,7 @@
 import { ConsentPurposesDocument, MeDocument, UpdateConsentsDocument, UserConsentHistoryDocument, UserByIdDocument, UserConsentsDocument, UsersConsentsDocument } from '../__generated__/typed-documents';
 import { createStaff, signUpEnterprise, signUpMember, type Account } from '../factories/accounts';
 import { expectError, startServer, type TestServer } from '../setup/harness';
+import { Client } from 'pg';
 import { Role } from '../../src/auth/roles';
 
 let server: TestServer;
@@ -158,6 +159,40 @@ describe('consents in force, as the database keeps them', () => {
     await sql('delete from consent_events where user_id = ?', [user.userId]);
     expect(await shown(user)).toEqual([]);
     expect(await sql('select current_consents from users where id = ?', [user.userId])).toEqual([{ current_consents: null }]);
+  });
+
+  it('given two transactions deciding for one user at once (a console beside the purge, say), then the state holds both', async () => {
+    const user = await signUpEnterprise(server);
+    const first = new Client({ connectionString: server.app.config.databaseUrl });
+    const second = new Client({ connectionString: server.app.config.databaseUrl });
+    await first.connect();
+    await second.connect();
+    try {
+      const insert = "insert into consent_events (id, user_id, purpose, granted, policy_version, channel, at) values (gen_random_uuid(), $1, $2, true, 'v-race', 'ADMIN_CONSOLE', clock_timestamp())";
+      await first.query('begin');
+      await first.query(insert, [user.userId, 'MARKETING']);
+      // The second starts before the first commits: its statement's snapshot does not hold the first's event.
+      await second.query('begin');
+      const [{ pid }] = (await second.query<{ pid: number }>('select pg_backend_pid() as pid')).rows;
+      const secondInsert = second.query(insert, [user.userId, 'HEALTH_DATA']);
+      // It waits on the user's row, which the first's trigger updated.
+      for (let waited = 0; ; waited += 1) {
+        const [{ waiting }] = (await server.app.orm.em.fork().execute<{ waiting: boolean }[]>(
+          "select coalesce((select wait_event_type = 'Lock' from pg_stat_activity where pid = ?), false) as waiting", [pid]));
+        if (waiting) break;
+        if (waited > 200) throw new Error('the second transaction never waited for the first');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await first.query('commit');
+      await secondInsert;
+      await second.query('commit');
+    } finally {
+      await first.end();
+      await second.end();
+    }
+    const state = await shown(user);
+    expect(consentMap(state)).toMatchObject({ MARKETING: true, HEALTH_DATA: true });
+    expect(state).toEqual(await fromHistory(user.userId));
   });
 
   it('given every user written by this file, then each row\'s state equals the one its history gives', async () => {
