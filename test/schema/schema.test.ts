@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   buildSchema as parseSdl, isEnumType, isInputObjectType, isInterfaceType, isIntrospectionType, isObjectType, isSpecifiedScalarType,
-  lexicographicSortSchema, printSchema, type GraphQLSchema,
+  lexicographicSortSchema, printSchema, type GraphQLObjectType, type GraphQLSchema,
 } from 'graphql';
 import { buildBareSchema, buildSchema, printEmittedSchema } from '../../src/schema';
 
@@ -20,6 +20,17 @@ describe('the emitted schema', () => {
 
   it('is the shape of the served schema: the shield wraps resolvers and changes no type', () => {
     expect(`${printSchema(lexicographicSortSchema(buildSchema()))}\n`).toBe(printEmittedSchema());
+  });
+
+  // Plain fields of open types (carriers, parts of a resource) are read inline by the executor; everything a policy
+  // guards, or that may be a promise (a count on demand), keeps a resolver.
+  it('leaves a resolver off exactly the plain fields of open types', () => {
+    const served = buildSchema();
+    const resolved = (type: string, field: string) => typeof (served.getType(type) as GraphQLObjectType).getFields()[field].resolve === 'function';
+    expect(['Consent.purpose', 'Consent.updatedAt', 'UserEdge.node', 'UserEdge.cursor', 'UserConnection.edges', 'PageInfo.endCursor']
+      .filter((f) => resolved(...(f.split('.') as [string, string])))).toEqual([]);
+    expect(['UserConnection.totalCount', 'User.id', 'User.role', 'User.name', 'User.consents', 'Query.users']
+      .filter((f) => !resolved(...(f.split('.') as [string, string])))).toEqual([]);
   });
 });
 

@@ -21,14 +21,9 @@ export function deriveConsents(events: Pick<ConsentEvent, 'purpose' | 'granted' 
   });
 }
 
-/** The consents of users.current_consents (kept by the database: Migration20261208100000), in purpose order. */
-function fromState(state: CurrentConsentState | null): Consent[] {
-  const byPurpose = new Map((state ?? []).map((entry) => [entry[0], entry]));
-  return ALL_PURPOSES.filter((p) => byPurpose.has(p)).map((purpose) => {
-    const [, granted, policyVersion, at] = byPurpose.get(purpose)!;
-    return { purpose, granted, policyVersion, updatedAt: new Date(at) };
-  });
-}
+/** The consents of users.current_consents (kept by the database: Migration20261208100000): one latest event per purpose. */
+const fromState = (state: CurrentConsentState | null): Consent[] =>
+  deriveConsents((state ?? []).map(([purpose, granted, policyVersion, at]) => ({ purpose, granted, policyVersion, at: new Date(at) })));
 
 export class ConsentService {
   constructor(private readonly deps: ServiceDeps) {}
